@@ -1,0 +1,203 @@
+//! Halfspace gating: which weight row of each neuron is active for a given side information.
+
+use crate::math::sqrt_const;
+use crate::rng::SplitMix64;
+
+/// How many dot products [`Gates::contexts`] keeps in registers at once.
+const BLOCK: usize = 16;
+
+/// The fixed random hyperplanes of one layer of `W` neurons: `K` per neuron over the
+/// `D`-dimensional side information `z`.
+///
+/// Bit `i` of a neuron's context is `[v_i · z > b_i]` (strict); the context index is
+/// `Σ bit_i 2^i`. Directions `v_i` are unit vectors drawn from [`SplitMix64::next_normal`] and
+/// normalised; offsets `b_i` are normal with the configured standard deviation.
+///
+/// Stored transposed (`planes[j][n][i]`: component `j` of hyperplane `i` of neuron `n`) so
+/// that one pass over `z` serves every neuron: each `z_j` is loaded once and multiplied into
+/// up to [`BLOCK`] running dot products held in registers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Gates<const D: usize, const W: usize, const K: usize> {
+    planes: [[[f32; K]; W]; D],
+    offsets: [[f32; K]; W],
+}
+
+impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
+    /// Draws the hyperplanes neuron by neuron, hyperplane by hyperplane: `D` direction
+    /// components, then the offset.
+    pub(crate) const fn new(rng: &mut SplitMix64, offset_std: f32) -> Self {
+        let mut planes = [[[0.0f32; K]; W]; D];
+        let mut offsets = [[0.0f32; K]; W];
+        let mut n = 0;
+        while n < W {
+            let mut i = 0;
+            while i < K {
+                let mut norm2 = 0.0f32;
+                let mut j = 0;
+                while j < D {
+                    let v = rng.next_normal();
+                    planes[j][n][i] = v;
+                    norm2 += v * v;
+                    j += 1;
+                }
+                let inv = if norm2 > 0.0 {
+                    1.0 / sqrt_const(norm2)
+                } else {
+                    0.0
+                };
+                j = 0;
+                while j < D {
+                    planes[j][n][i] *= inv;
+                    j += 1;
+                }
+                offsets[n][i] = rng.next_normal() * offset_std;
+                i += 1;
+            }
+            n += 1;
+        }
+        Self { planes, offsets }
+    }
+
+    /// The context index of each neuron for side information `z`.
+    ///
+    /// Every dot product `v_i · z` is summed sequentially over `j` from 0; the blocking only
+    /// decides which dot products run side by side, so the bits do not depend on it.
+    pub(crate) fn contexts(&self, z: &[f32; D]) -> [usize; W] {
+        let mut dots = [[0.0f32; K]; W];
+        let flat = dots.as_flattened_mut();
+        let mut start = 0;
+        while start < flat.len() {
+            let mut acc = [0.0f32; BLOCK];
+            for (row, zj) in self.planes.iter().zip(z) {
+                let seg = row.as_flattened().get(start..).unwrap_or(&[]);
+                for (a, v) in acc.iter_mut().zip(seg) {
+                    *a += v * zj;
+                }
+            }
+            for (d, a) in flat.iter_mut().skip(start).zip(acc) {
+                *d = a;
+            }
+            start += BLOCK;
+        }
+        self.bits(&dots)
+    }
+
+    /// Context indices from the dot products. Kept out of line: inlined, it lets the
+    /// vectoriser pack the accumulators of [`Gates::contexts`] by this loop's access pattern,
+    /// which costs a shuffle per multiply-add.
+    #[inline(never)]
+    fn bits(&self, dots: &[[f32; K]; W]) -> [usize; W] {
+        let mut ctx = [0usize; W];
+        for ((c, d), o) in ctx.iter_mut().zip(dots).zip(&self.offsets) {
+            *c = d.iter().zip(o).enumerate().fold(
+                0,
+                |idx, (i, (di, oi))| if di > oi { idx | (1 << i) } else { idx },
+            );
+        }
+        ctx
+    }
+
+    /// Visits the hyperplane components (in storage order), then the offsets.
+    pub(crate) fn for_each_value(&self, mut f: impl FnMut(f32)) {
+        self.planes
+            .as_flattened()
+            .as_flattened()
+            .iter()
+            .for_each(|&v| f(v));
+        self.offsets.as_flattened().iter().for_each(|&v| f(v));
+    }
+
+    /// Hyperplane `i` of neuron `n`: its direction component `j` and its offset.
+    #[cfg(test)]
+    pub(crate) fn plane(&self, n: usize, i: usize) -> ([f32; D], f32) {
+        (
+            core::array::from_fn(|j| self.planes[j][n][i]),
+            self.offsets[n][i],
+        )
+    }
+
+    /// Largest `|v_ij|`, a sanity bound used by tests (unit vectors: at most 1).
+    #[cfg(test)]
+    pub(crate) fn max_abs_component(&self) -> f32 {
+        let mut m = 0.0f32;
+        self.for_each_value(|v| m = m.max(crate::math::abs(v)));
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_index_matches_hand_computed_hyperplanes() {
+        let g: Gates<5, 3, 4> = Gates::new(&mut SplitMix64::new(9), 0.3);
+        let z = [0.3f32, -1.2, 0.7, 2.0, -0.1];
+        let ctx = g.contexts(&z);
+        for (n, &c) in ctx.iter().enumerate() {
+            let mut want = 0;
+            for i in 0..4 {
+                let (v, b) = g.plane(n, i);
+                let mut dot = 0.0f32;
+                for j in 0..5 {
+                    dot += v[j] * z[j];
+                }
+                if dot > b {
+                    want |= 1 << i;
+                }
+            }
+            assert_eq!(c, want, "neuron {n}");
+            assert!(c < 16);
+        }
+    }
+
+    #[test]
+    fn directions_are_unit_vectors() {
+        let g: Gates<7, 5, 3> = Gates::new(&mut SplitMix64::new(1), 0.0);
+        for n in 0..5 {
+            for i in 0..3 {
+                let (v, b) = g.plane(n, i);
+                let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                assert!((norm - 1.0).abs() < 1e-5, "{norm}");
+                assert_eq!(b, 0.0);
+            }
+        }
+        assert!(g.max_abs_component() <= 1.0);
+    }
+
+    #[test]
+    fn blocking_does_not_change_the_bits() {
+        // 9 neurons x 4 planes = 36 dot products: two full blocks of 16 and a partial one.
+        let g: Gates<33, 9, 4> = Gates::new(&mut SplitMix64::new(3), 0.05);
+        let z: [f32; 33] = core::array::from_fn(|j| ((j * 7 % 11) as f32 - 5.0) * 0.31);
+        let ctx = g.contexts(&z);
+        for n in 0..9 {
+            let mut want = 0;
+            for i in 0..4 {
+                let (v, b) = g.plane(n, i);
+                let dot = v.iter().zip(&z).fold(0.0f32, |s, (a, b)| s + a * b);
+                if dot > b {
+                    want |= 1 << i;
+                }
+            }
+            assert_eq!(ctx[n], want);
+        }
+    }
+
+    #[test]
+    fn a_point_on_a_hyperplane_is_on_the_zero_side() {
+        // Offsets 0 and z = 0: every dot product is 0, and 0 > 0 is false (strict).
+        let g: Gates<4, 2, 2> = Gates::new(&mut SplitMix64::new(5), 0.0);
+        assert_eq!(g.contexts(&[0.0; 4]), [0, 0]);
+    }
+
+    #[test]
+    fn const_construction_equals_runtime_construction() {
+        const G: Gates<6, 2, 3> = Gates::new(&mut SplitMix64::new(11), 0.05);
+        let g = Gates::<6, 2, 3>::new(&mut SplitMix64::new(11), 0.05);
+        let (mut a, mut b) = (std::vec::Vec::new(), std::vec::Vec::new());
+        G.for_each_value(|v| a.push(v.to_bits()));
+        g.for_each_value(|v| b.push(v.to_bits()));
+        assert_eq!(a, b);
+    }
+}

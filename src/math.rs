@@ -1,0 +1,183 @@
+//! The one math path.
+//!
+//! Every transcendental function the crate uses goes through this module, and this module goes
+//! through [`libm`]. The platform's `f32::exp`/`f32::ln` differ from libm in the last bit on a
+//! few percent of inputs, which would break the promise that a host `std` build, a `no_std`
+//! build and every board compute the same bits. Basic arithmetic (`+ - * /`, `sqrt`) is
+//! correctly rounded IEEE 754 on every target, and Rust never fuses `a * b + c` into an FMA on
+//! its own, so the order of operations written here is the order executed everywhere.
+//!
+//! Dot products use a fixed number of partial sums ([`LANES`]) combined in a fixed order: the
+//! result is the same on every target, and the compiler can still vectorise the loop.
+
+/// `e^x` (libm `expf`).
+#[inline]
+pub fn exp(x: f32) -> f32 {
+    libm::expf(x)
+}
+
+/// Natural logarithm (libm `logf`).
+#[inline]
+pub fn ln(x: f32) -> f32 {
+    libm::logf(x)
+}
+
+/// Square root (libm `sqrtf`; correctly rounded, so equal to the hardware instruction).
+#[inline]
+pub fn sqrt(x: f32) -> f32 {
+    libm::sqrtf(x)
+}
+
+/// The logistic function `1 / (1 + e^-x)`.
+#[inline]
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + exp(-x))
+}
+
+/// The inverse of [`sigmoid`]: `ln(p / (1 - p))`. Infinite at 0 and 1; NaN outside `[0, 1]`.
+#[inline]
+pub fn logit(p: f32) -> f32 {
+    ln(p / (1.0 - p))
+}
+
+/// `x` limited to `[lo, hi]`, written with comparisons so that it is the same on every target
+/// and compiles to `minps`/`maxps` on x86. A NaN `x` passes through (callers never give one).
+#[inline(always)]
+pub(crate) fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
+    let x = if x < lo { lo } else { x };
+    if x > hi { hi } else { x }
+}
+
+/// `|x|` without a call (`f32::abs` is not in `core` on every supported toolchain).
+#[inline(always)]
+pub(crate) fn abs(x: f32) -> f32 {
+    f32::from_bits(x.to_bits() & 0x7fff_ffff)
+}
+
+/// Number of partial sums in [`dot`].
+pub const LANES: usize = 16;
+
+/// Dot product over the common length `n` of `a` and `b`.
+///
+/// If `n < LANES`, a plain sum in increasing index order, starting from `0.0`. Otherwise,
+/// element `i` is added to partial sum `i % LANES` in increasing `i`, and the partial sums are
+/// combined by halving: `s_i += s_{i+8}` for `i < 8`, then `s_i += s_{i+4}` for `i < 4`, then
+/// `s_i += s_{i+2}` for `i < 2`, then `s_0 + s_1` (the tree a SIMD unit computes naturally).
+/// That order is part of the crate's bit-exact contract: change it and every golden
+/// fingerprint changes.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (a.split_at(n).0, b.split_at(n).0);
+    if n < LANES {
+        return a.iter().zip(b).fold(0.0, |s, (x, y)| s + x * y);
+    }
+    let (ca, ra) = a.as_chunks::<LANES>();
+    let (cb, rb) = b.as_chunks::<LANES>();
+    let mut s = [0.0f32; LANES];
+    for (x, y) in ca.iter().zip(cb) {
+        for ((si, xi), yi) in s.iter_mut().zip(x).zip(y) {
+            *si += xi * yi;
+        }
+    }
+    for ((si, xi), yi) in s.iter_mut().zip(ra).zip(rb) {
+        *si += xi * yi;
+    }
+    let mut half = LANES / 2;
+    while half > 0 {
+        let (lo, hi) = s.split_at_mut(half);
+        for (l, h) in lo.iter_mut().zip(hi.iter()) {
+            *l += *h;
+        }
+        half /= 2;
+    }
+    s[0]
+}
+
+/// Square root usable in a `const fn` (Newton's method from an exponent-halving guess).
+///
+/// Used only to normalise hyperplanes at construction; exact to within an ulp or two, and
+/// deterministic (the same bits at compile time and at run time, on every target).
+pub(crate) const fn sqrt_const(x: f32) -> f32 {
+    if !(x > 0.0) || x == f32::INFINITY {
+        return if x == 0.0 || x == f32::INFINITY {
+            x
+        } else {
+            0.0
+        };
+    }
+    // Halve the exponent: a guess within a factor of two of the root.
+    let bits = x.to_bits();
+    let mut g = f32::from_bits((bits >> 1) + (127 << 22));
+    let mut i = 0;
+    while i < 8 {
+        g = 0.5 * (g + x / g);
+        i += 1;
+    }
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigmoid_and_logit_are_inverse() {
+        for &p in &[0.01f32, 0.1, 0.3, 0.5, 0.77, 0.99] {
+            let back = sigmoid(logit(p));
+            assert!((back - p).abs() < 1e-6, "{p} -> {back}");
+        }
+        assert_eq!(logit(0.0), f32::NEG_INFINITY);
+        assert_eq!(logit(1.0), f32::INFINITY);
+        assert!(logit(1.5).is_nan());
+        assert_eq!(sigmoid(0.0), 0.5);
+        assert_eq!(sigmoid(-200.0), 0.0);
+        assert_eq!(sigmoid(200.0), 1.0);
+    }
+
+    #[test]
+    fn dot_matches_the_documented_order() {
+        let a: [f32; 19] = core::array::from_fn(|i| (i as f32 * 0.37).sin() * 3.0);
+        let b: [f32; 19] = core::array::from_fn(|i| (i as f32 * 1.13).cos() + 0.1);
+        let mut s = [0.0f32; 16];
+        for i in 0..19 {
+            s[i % 16] += a[i] * b[i];
+        }
+        let t: [f32; 8] = core::array::from_fn(|i| s[i] + s[i + 8]);
+        let u: [f32; 4] = core::array::from_fn(|i| t[i] + t[i + 4]);
+        let want = (u[0] + u[2]) + (u[1] + u[3]);
+        assert_eq!(dot(&a, &b).to_bits(), want.to_bits());
+        let naive: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
+        assert!((dot(&a, &b) as f64 - naive).abs() < 1e-5);
+        assert_eq!(
+            dot(&a[..3], &b),
+            ((0.0 + a[0] * b[0]) + a[1] * b[1]) + a[2] * b[2]
+        );
+        assert_eq!(dot(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn clamp_and_abs() {
+        assert_eq!(clamp(3.0, -1.0, 2.0), 2.0);
+        assert_eq!(clamp(-3.0, -1.0, 2.0), -1.0);
+        assert_eq!(clamp(0.5, -1.0, 2.0), 0.5);
+        assert_eq!(abs(-2.5), 2.5);
+        assert_eq!(abs(2.5), 2.5);
+        assert_eq!(abs(-0.0).to_bits(), 0.0f32.to_bits());
+    }
+
+    #[test]
+    fn const_sqrt_is_close_to_libm() {
+        let mut x = 1e-30f32;
+        while x < 1e30 {
+            let a = sqrt_const(x);
+            let b = sqrt(x);
+            assert!(((a - b) / b).abs() < 4.0 * f32::EPSILON, "{x}: {a} vs {b}");
+            x *= 3.7;
+        }
+        assert_eq!(sqrt_const(0.0), 0.0);
+        assert_eq!(sqrt_const(-1.0), 0.0);
+        const C: f32 = sqrt_const(16.0);
+        assert_eq!(C, 4.0);
+    }
+}

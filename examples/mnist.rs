@@ -15,90 +15,11 @@
 
 #[path = "support/mnist_data.rs"]
 mod mnist_data;
+#[path = "support/mnist_models.rs"]
+mod mnist_models;
 
-use gln::{Config, Gln3, Input, LearningRate, Network, Schedule, Standardizer};
-use mnist_data::{PIXELS, Set};
+use mnist_models::{CONFIG_A, CONFIG_B, ModelA, ModelB, run, with_stack};
 use std::time::Instant;
-
-/// What one run measured.
-pub struct Outcome {
-    pub test_accuracy: f64,
-    pub online_accuracy: f64,
-    pub train_seconds: f64,
-    pub fingerprint: u64,
-}
-
-/// Configuration (a): [4, 4, 1] per class, 4 halfspaces, constant learning rate.
-pub type ModelA = Gln3<PIXELS, PIXELS, 4, 4, 4, 16, 10>;
-/// The learning rate of configuration (a).
-pub const CONFIG_A: Config = Config::DEFAULT.with_learning_rate(LearningRate::constant(0.05));
-
-/// Configuration (b): [32, 32, 1] per class, 6 halfspaces.
-pub type ModelB = Gln3<PIXELS, PIXELS, 32, 32, 6, 64, 10>;
-/// The learning rate of configuration (b).
-pub const CONFIG_B: Config = Config::DEFAULT.with_learning_rate(LearningRate {
-    schedule: Schedule::Constant { eta: 0.05 },
-    floor: 0.0,
-    fan_in_ref: 8.0,
-});
-
-/// One pass over `train` (standardising online, scoring each image before learning it), then
-/// the accuracy on `test` with the statistics and weights frozen.
-pub fn run<M: Network<PIXELS, PIXELS, 10>>(
-    name: &str,
-    model: &mut M,
-    train: &Set,
-    test: &Set,
-    quiet: bool,
-) -> Result<Outcome, gln::Error> {
-    let mut scale = Standardizer::<PIXELS>::new(1.0);
-    let start = Instant::now();
-    let mut correct_online = 0usize;
-    let every = (train.images.len() / 6).max(1);
-    for (i, (img, &label)) in train.images.iter().zip(&train.labels).enumerate() {
-        let z = scale.update_transform(img)?;
-        let x = Input::from_side(&z)?;
-        let p = model.learn_class(&x, label as usize)?;
-        correct_online += usize::from(gln::argmax(&p) == label as usize);
-        if !quiet && (i + 1) % every == 0 {
-            let s = start.elapsed().as_secs_f64();
-            println!(
-                "  [{name}] {:>6} images  online accuracy {:6.2}%  {:6.2} s  {:>8.0} images/s",
-                i + 1,
-                100.0 * correct_online as f64 / (i + 1) as f64,
-                s,
-                (i + 1) as f64 / s
-            );
-        }
-    }
-    let train_seconds = start.elapsed().as_secs_f64();
-    let mut correct = 0usize;
-    for (img, &label) in test.images.iter().zip(&test.labels) {
-        let z = scale.transform(img)?;
-        let x = Input::from_side(&z)?;
-        correct += usize::from(model.predict_class(&x) == label as usize);
-    }
-    Ok(Outcome {
-        test_accuracy: 100.0 * correct as f64 / test.images.len() as f64,
-        online_accuracy: 100.0 * correct_online as f64 / train.images.len().max(1) as f64,
-        train_seconds,
-        fingerprint: model.fingerprint(),
-    })
-}
-
-/// Runs `f` on a thread whose stack holds a model of `model_bytes` (models are plain arrays;
-/// constructing one by value needs its size on the stack, a few times over in debug builds).
-pub fn with_stack<T: Send + 'static>(
-    model_bytes: usize,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    std::thread::Builder::new()
-        .stack_size(4 * model_bytes + (64 << 20))
-        .spawn(f)
-        .expect("spawn a thread")
-        .join()
-        .expect("the run panicked")
-}
 
 struct Args {
     configs: Vec<String>,
@@ -213,10 +134,12 @@ fn main() {
         };
         let n = data.0.images.len() as f64;
         println!(
-            "[{name}] {shape}: test accuracy {:.2}%  (online {:.2}%)  training pass {:.2} s  {:.0} images/s  model {:.1} MiB  fingerprint {:016x}",
+            "[{name}] {shape}: test accuracy {:.2}%  (online {:.2}%)  training pass {:.2} s ({} CPU)  {:.0} images/s  model {:.1} MiB  fingerprint {:016x}",
             o.test_accuracy,
             o.online_accuracy,
             o.train_seconds,
+            o.train_cpu_seconds
+                .map_or("n/a".to_string(), |c| format!("{c:.2} s")),
             n / o.train_seconds,
             bytes as f64 / (1 << 20) as f64,
             o.fingerprint

@@ -62,6 +62,7 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     ///
     /// Every dot product `v_i · z` is summed sequentially over `j` from 0; the blocking only
     /// decides which dot products run side by side, so the bits do not depend on it.
+    #[inline(never)]
     pub(crate) fn contexts(&self, z: &[f32; D]) -> [usize; W] {
         let mut dots = [[0.0f32; K]; W];
         let flat = dots.as_flattened_mut();

@@ -47,14 +47,34 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
             WeightInit::Zero => 0.0,
             WeightInit::Average => 1.0 / (IN as f32 + 1.0),
         };
-        Self {
-            w: [[[v; IN]; C]; OUT],
+        let mut layer = Self {
+            w: [[[0.0; IN]; C]; OUT],
             bias: [[v; C]; OUT],
             bound: [[v; C]; OUT],
+        };
+        if v != 0.0 {
+            // A loop, not `[v; IN]`: the compiler fully unrolls an array-repeat of a run-time
+            // value, which for wide layers means tens of thousands of stores (and minutes of
+            // compile time). A zero table stays a memset (and `.bss` in a `static`).
+            let mut n = 0;
+            while n < OUT {
+                let mut c = 0;
+                while c < C {
+                    let mut j = 0;
+                    while j < IN {
+                        layer.w[n][c][j] = v;
+                        j += 1;
+                    }
+                    c += 1;
+                }
+                n += 1;
+            }
         }
+        layer
     }
 
     /// Output logits `s_n = w_{n,c_n} · x + bias_{n,c_n}` of every neuron.
+    #[inline(never)]
     pub(crate) fn forward(&self, ctx: &[usize; OUT], x: &[f32; IN], s: &mut [f32; OUT]) {
         for (((sn, &c), w), b) in s.iter_mut().zip(ctx).zip(&self.w).zip(&self.bias) {
             // `c < C` always (the gating makes K bits and C = 2^K); the mask lets the
@@ -77,6 +97,7 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
     /// `fl(w − fl(g x))`, and rounding is monotone, so `|new w| ≤ fl(bound + fl(|g| x_max))`.
     /// When that is `≤ β`, clipping would change nothing, and the row's bound becomes that
     /// value; otherwise the row is clipped weight by weight and its bound recomputed exactly.
+    #[inline(never)]
     pub(crate) fn update(
         &mut self,
         ctx: &[usize; OUT],

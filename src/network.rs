@@ -60,6 +60,16 @@ pub trait Network<const D: usize, const B: usize, const N: usize> {
     fn reset(&mut self);
 }
 
+/// Every value limited to `[-bound, bound]` (a loop, not `array::map`: the compiler fully
+/// unrolls `map` over large arrays, which costs minutes of compile time for wide models).
+fn clip_all<const L: usize>(x: &[f32; L], bound: f32) -> [f32; L] {
+    let mut out = *x;
+    for v in &mut out {
+        *v = clamp(*v, -bound, bound);
+    }
+    out
+}
+
 /// The network's output probability from its final logit, exactly within `[eps, 1 - eps]`.
 fn output_probability(s: f32, eps: f32) -> f32 {
     clamp(sigmoid(s), eps, 1.0 - eps)
@@ -187,14 +197,14 @@ macro_rules! gln_network {
                 let eps = self.config.eps;
                 let z = x.side();
                 $( let $g = self.$g.contexts(z); )+
-                let base = x.base_logits().map(|v| clamp(v, -clip.logit, clip.logit));
+                let base = clip_all(x.base_logits(), clip.logit);
                 let mut out = [0.0f32; N];
                 for (o, head) in out.iter_mut().zip(&self.heads) {
                     let input = &base;
                     $(
                         let mut s = [0.0f32; $Out];
                         head.$l.forward(&$g, input, &mut s);
-                        let next = s.map(|v| clamp(v, -clip.logit, clip.logit));
+                        let next = clip_all(&s, clip.logit);
                         let input = &next;
                     )+
                     let _ = input;
@@ -222,7 +232,7 @@ macro_rules! gln_network {
                 let eta = config.learning_rate.at(self.steps);
                 let z = x.side();
                 $( let $g = self.$g.contexts(z); )+
-                let base = x.base_logits().map(|v| clamp(v, -clip.logit, clip.logit));
+                let base = clip_all(x.base_logits(), clip.logit);
                 let mut out = [0.0f32; N];
                 for ((o, head), &t) in out.iter_mut().zip(self.heads.iter_mut()).zip(targets) {
                     let y = if t { 1.0 } else { 0.0 };
@@ -232,7 +242,7 @@ macro_rules! gln_network {
                         head.$l.forward(&$g, input, &mut s);
                         let lr = eta * config.learning_rate.fan_in_scale($In + 1);
                         head.$l.update(&$g, input, &s, y, lr, &clip);
-                        let next = s.map(|v| clamp(v, -clip.logit, clip.logit));
+                        let next = clip_all(&s, clip.logit);
                         let input = &next;
                     )+
                     let _ = input;
@@ -428,4 +438,112 @@ gln_network! {
     Gln4, Head4, depth 4,
     hidden [H1, H2, H3],
     layers [(g1, l1, B => H1), (g2, l2, H1 => H2), (g3, l3, H2 => H3), (g4, l4, H3 => 1)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{LearningRate, WeightInit};
+    use crate::math::logit;
+
+    /// A straightforward GLN written from the formulas (f64 mixing, no blocking, no bound
+    /// trick), sharing only the hyperplanes with the model under test.
+    struct Reference {
+        w1: Vec<Vec<Vec<f64>>>, // [neuron][context][input + bias]
+        w2: Vec<Vec<f64>>,      // [context][input + bias]
+    }
+
+    fn ctx_of(planes: &[([f32; 5], f32)], z: &[f32; 5]) -> usize {
+        let mut c = 0;
+        for (i, (v, b)) in planes.iter().enumerate() {
+            let dot = v.iter().zip(z).fold(0.0f32, |s, (a, b)| s + a * b);
+            if dot > *b {
+                c |= 1 << i;
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn matches_a_reference_written_from_the_formulas() {
+        type M = Gln2<5, 5, 3, 2, 4>;
+        let eps = 0.02f32;
+        let beta = 1.5f64;
+        let eta = 0.05f64;
+        let config = Config::DEFAULT
+            .with_eps(eps)
+            .with_beta(beta as f32)
+            .with_learning_rate(LearningRate::constant(eta as f32))
+            .with_offset_std(0.2);
+        let mut m = M::new(77, config);
+        let l = logit(1.0 - eps) as f64;
+        let planes1: Vec<Vec<([f32; 5], f32)>> = (0..3)
+            .map(|n| (0..2).map(|i| m.g1.plane(n, i)).collect())
+            .collect();
+        let planes2: Vec<([f32; 5], f32)> = (0..2).map(|i| m.g2.plane(0, i)).collect();
+        let mut r = Reference {
+            w1: vec![vec![vec![1.0 / 6.0; 6]; 4]; 3],
+            w2: vec![vec![1.0 / 4.0; 4]; 4],
+        };
+        let mut rng = SplitMix64::new(5);
+        let mut max_err = 0.0f64;
+        for t in 0..400 {
+            let z: [f32; 5] = core::array::from_fn(|_| rng.next_normal() * 1.5);
+            let y = z[0] + 0.5 * z[1] * z[2] > 0.0;
+            let yf = if y { 1.0 } else { 0.0 };
+            // Reference: layer 1 from clipped base logits z, then layer 2.
+            let x0: Vec<f64> = z
+                .iter()
+                .map(|&v| (v as f64).clamp(-l, l))
+                .chain([1.0])
+                .collect();
+            let mut x1 = Vec::new();
+            for n in 0..3 {
+                let c = ctx_of(&planes1[n], &z);
+                let s: f64 = r.w1[n][c].iter().zip(&x0).map(|(w, x)| w * x).sum();
+                if s.abs() < l {
+                    let g = eta * (1.0 / (1.0 + (-s).exp()) - yf);
+                    for (w, x) in r.w1[n][c].iter_mut().zip(&x0) {
+                        *w = (*w - g * x).clamp(-beta, beta);
+                    }
+                }
+                x1.push(s.clamp(-l, l));
+            }
+            x1.push(1.0);
+            let c = ctx_of(&planes2, &z);
+            let s: f64 = r.w2[c].iter().zip(&x1).map(|(w, x)| w * x).sum();
+            let p_ref = (1.0 / (1.0 + (-s).exp())).clamp(eps as f64, 1.0 - eps as f64);
+            if s.abs() < l {
+                let g = eta * (1.0 / (1.0 + (-s).exp()) - yf);
+                for (w, x) in r.w2[c].iter_mut().zip(&x1) {
+                    *w = (*w - g * x).clamp(-beta, beta);
+                }
+            }
+            let x = Input::from_side(&z).unwrap();
+            let p = m.learn(&x, y) as f64;
+            max_err = max_err.max((p - p_ref).abs());
+            assert!((p - p_ref).abs() < 1e-3, "step {t}: {p} vs {p_ref}");
+        }
+        // The reference and the model learned the same thing, not just the first step.
+        assert!(max_err > 0.0);
+    }
+
+    #[test]
+    fn zero_init_predicts_one_half_and_average_init_the_geometric_mean() {
+        let z = [0.3f32, -1.1, 2.0, 0.0];
+        let x = Input::from_side(&z).unwrap();
+        let zero = Gln1::<4, 4, 2, 4>::new(1, Config::DEFAULT.with_init(WeightInit::Zero));
+        assert_eq!(zero.predict(&x), 0.5);
+        let avg = Gln1::<4, 4, 2, 4>::new(1, Config::DEFAULT);
+        // One neuron, weights 1/5 on four logits and the bias input (logit 1).
+        let s = (0.3f32 - 1.1 + 2.0 + 0.0 + 1.0) / 5.0;
+        assert!((avg.predict(&x) - crate::math::sigmoid(s)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum_and_ignores_nan() {
+        assert_eq!(argmax(&[0.1, 0.7, 0.7, 0.2]), 1);
+        assert_eq!(argmax(&[f32::NAN, 0.2, 0.1]), 1);
+        assert_eq!(argmax(&[]), 0);
+    }
 }

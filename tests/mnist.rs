@@ -1,0 +1,44 @@
+//! One pass over MNIST with configuration (a), pygln's shape: the test accuracy must reach
+//! pygln's measured 95.66% (deskewed, one pass, same machine class). Skips with a message when
+//! the data is absent (`../shared/data/mnist` or `$GLN_DATA_DIR/mnist`).
+//!
+//! Also runs the unit tests of the example support code (IDX loading, deskewing).
+
+#[path = "../examples/support/mnist_data.rs"]
+mod mnist_data;
+#[path = "../examples/support/mnist_models.rs"]
+mod mnist_models;
+
+use mnist_models::{CONFIG_A, ModelA, run, with_stack};
+
+/// pygln's one-pass test accuracy on deskewed MNIST with this shape (`gln-reference.md`).
+const PYGLN_ACCURACY: f64 = 95.66;
+
+#[test]
+fn configuration_a_reaches_pygln_accuracy_in_one_pass() {
+    let dir = match mnist_data::mnist_dir() {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("SKIPPED configuration_a_reaches_pygln_accuracy_in_one_pass: {why}");
+            return;
+        }
+    };
+    let mut train = mnist_data::load(&dir, "train").expect("training set");
+    let mut test = mnist_data::load(&dir, "t10k").expect("test set");
+    assert_eq!((train.images.len(), test.images.len()), (60_000, 10_000));
+    mnist_data::deskew_all(&mut train);
+    mnist_data::deskew_all(&mut test);
+    let outcome = with_stack(size_of::<ModelA>(), move || {
+        let mut m = ModelA::new(1, CONFIG_A);
+        run("a", &mut m, &train, &test, true).expect("MNIST pixels are finite")
+    });
+    println!(
+        "configuration (a): test accuracy {:.2}%",
+        outcome.test_accuracy
+    );
+    assert!(
+        outcome.test_accuracy >= PYGLN_ACCURACY,
+        "test accuracy {:.2}% is below pygln's {PYGLN_ACCURACY}%",
+        outcome.test_accuracy
+    );
+}

@@ -29,7 +29,32 @@ pub enum Schedule {
     },
 }
 
-/// The learning rate of a model: a [`Schedule`], a floor, and the scaling by fan-in.
+/// How a layer's step is scaled relative to the schedule's `η_t`.
+///
+/// A neuron's update moves its output logit by `η (p − y) ‖x‖²`, so the same `η` is a much
+/// larger step for a neuron with many large inputs (a wide hidden layer, whose inputs are
+/// confident logits near `±logit(1 − eps)`) than for one with few small inputs. Scaling makes
+/// that part of the schedule instead of a per-shape accident.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum StepScale {
+    /// Every layer learns at `η_t`.
+    None,
+    /// Layers after the first learn at `η_t · min(1, reference / m)`, `m` being their number
+    /// of inputs (bias included); the first layer learns at `η_t`.
+    HiddenFanIn {
+        /// The fan-in up to which no scaling applies.
+        reference: f32,
+    },
+    /// Each layer learns at `η_t / max(1, ‖x‖² / reference)`, `x` being that layer's input
+    /// logits for this sample (bias included): a normalised step, like NLMS.
+    InputEnergy {
+        /// The input energy up to which no scaling applies.
+        reference: f32,
+    },
+}
+
+/// The learning rate of a model: a [`Schedule`], a floor, and the step scaling per layer.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct LearningRate {
@@ -38,24 +63,21 @@ pub struct LearningRate {
     /// `η_t` never goes below this, so a decaying schedule keeps tracking slow drift
     /// (0 disables it).
     pub floor: f32,
-    /// Fan-in scaling: a layer whose neurons have `m` inputs (bias included) learns at
-    /// `η_t · min(1, fan_in_ref / m)`. The step of a neuron's logit grows with the number of
-    /// its inputs, so wide layers need smaller rates; this makes that part of the schedule
-    /// instead of a per-shape accident. `f32::INFINITY` disables it.
-    pub fan_in_ref: f32,
+    /// How each layer's step is scaled.
+    pub scale: StepScale,
 }
 
 impl LearningRate {
-    /// A constant rate, no floor, no fan-in scaling.
+    /// A constant rate, no floor, no scaling.
     pub const fn constant(eta: f32) -> Self {
         Self {
             schedule: Schedule::Constant { eta },
             floor: 0.0,
-            fan_in_ref: f32::INFINITY,
+            scale: StepScale::None,
         }
     }
 
-    /// The base rate `η_t` at step `t` (before fan-in scaling).
+    /// The base rate `η_t` at step `t` (before scaling).
     pub fn at(&self, t: u64) -> f32 {
         let t = t as f32;
         let eta = match self.schedule {
@@ -66,13 +88,27 @@ impl LearningRate {
         if eta < self.floor { self.floor } else { eta }
     }
 
-    /// The factor applied to a layer whose neurons have `m` inputs (bias included).
-    pub fn fan_in_scale(&self, m: usize) -> f32 {
-        let m = m as f32;
-        if self.fan_in_ref < m {
-            self.fan_in_ref / m
-        } else {
-            1.0
+    /// The rate of layer `layer` (0 for the first) whose neurons have `m` inputs (bias
+    /// included), given `η_t` and the input logits `x` of that layer (without the bias).
+    pub fn for_layer(&self, eta: f32, layer: usize, m: usize, x: &[f32]) -> f32 {
+        match self.scale {
+            StepScale::None => eta,
+            StepScale::HiddenFanIn { reference } => {
+                let m = m as f32;
+                if layer > 0 && reference < m {
+                    eta * (reference / m)
+                } else {
+                    eta
+                }
+            }
+            StepScale::InputEnergy { reference } => {
+                let energy = crate::math::dot(x, x) + 1.0;
+                if energy > reference {
+                    eta * (reference / energy)
+                } else {
+                    eta
+                }
+            }
         }
     }
 
@@ -92,10 +128,15 @@ impl LearningRate {
                 "learning-rate floor must be finite and >= 0",
             ));
         }
-        if !(self.fan_in_ref > 0.0) {
-            return Err(Error::InvalidConfig(
-                "fan_in_ref must be > 0 (INFINITY disables it)",
-            ));
+        match self.scale {
+            StepScale::None => {}
+            StepScale::HiddenFanIn { reference } | StepScale::InputEnergy { reference } => {
+                if !(reference > 0.0 && reference < f32::INFINITY) {
+                    return Err(Error::InvalidConfig(
+                        "step-scale reference must be finite and > 0",
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -143,7 +184,7 @@ impl Config {
         learning_rate: LearningRate {
             schedule: Schedule::Constant { eta: 0.01 },
             floor: 0.0,
-            fan_in_ref: f32::INFINITY,
+            scale: StepScale::None,
         },
         init: WeightInit::Average,
         offset_std: 0.05,
@@ -232,7 +273,7 @@ mod tests {
                 max: 0.01,
             },
             floor: 0.0,
-            fan_in_ref: f32::INFINITY,
+            scale: StepScale::None,
         };
         assert_eq!(inv.at(1), 0.01);
         assert_eq!(inv.at(10_000), 0.01);
@@ -245,7 +286,7 @@ mod tests {
                 max: 0.003,
             },
             floor: 1e-4,
-            fan_in_ref: f32::INFINITY,
+            scale: StepScale::None,
         };
         assert_eq!(hyp.at(1), 0.003);
         assert_eq!(hyp.at(5000), 1.0 / (1.0 + 0.1 * 5000.0));
@@ -254,13 +295,16 @@ mod tests {
     }
 
     #[test]
-    fn fan_in_scaling() {
+    fn step_scaling() {
         let mut lr = LearningRate::constant(0.1);
-        assert_eq!(lr.fan_in_scale(785), 1.0);
-        lr.fan_in_ref = 10.0;
-        assert_eq!(lr.fan_in_scale(5), 1.0);
-        assert_eq!(lr.fan_in_scale(10), 1.0);
-        assert_eq!(lr.fan_in_scale(40), 0.25);
+        assert_eq!(lr.for_layer(0.1, 1, 785, &[3.0; 784]), 0.1);
+        lr.scale = StepScale::HiddenFanIn { reference: 10.0 };
+        assert_eq!(lr.for_layer(0.1, 0, 785, &[]), 0.1);
+        assert_eq!(lr.for_layer(0.1, 1, 5, &[]), 0.1);
+        assert_eq!(lr.for_layer(0.1, 2, 40, &[]), 0.1 * 0.25);
+        lr.scale = StepScale::InputEnergy { reference: 10.0 };
+        assert_eq!(lr.for_layer(0.1, 0, 3, &[1.0, 2.0]), 0.1);
+        assert_eq!(lr.for_layer(0.1, 0, 3, &[3.0, 4.0]), 0.1 * (10.0 / 26.0));
     }
 
     #[test]
@@ -276,7 +320,7 @@ mod tests {
             Config::DEFAULT.with_learning_rate(LearningRate::constant(f32::NAN)),
             Config::DEFAULT.with_learning_rate(LearningRate::constant(-0.1)),
             Config::DEFAULT.with_learning_rate(LearningRate {
-                fan_in_ref: 0.0,
+                scale: StepScale::InputEnergy { reference: 0.0 },
                 ..LearningRate::constant(0.1)
             }),
         ];

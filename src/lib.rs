@@ -64,7 +64,7 @@ mod network;
 pub mod rng;
 mod standardize;
 
-pub use config::{Config, LearningRate, Schedule, WeightInit};
+pub use config::{Config, LearningRate, Schedule, StepScale, WeightInit};
 pub use error::Error;
 pub use input::Input;
 pub use network::{Gln1, Gln2, Gln3, Gln4, Network, argmax};

@@ -237,15 +237,17 @@ macro_rules! gln_network {
                 for ((o, head), &t) in out.iter_mut().zip(self.heads.iter_mut()).zip(targets) {
                     let y = if t { 1.0 } else { 0.0 };
                     let input = &base;
+                    let mut layer = 0;
                     $(
                         let mut s = [0.0f32; $Out];
                         head.$l.forward(&$g, input, &mut s);
-                        let lr = eta * config.learning_rate.fan_in_scale($In + 1);
+                        let lr = config.learning_rate.for_layer(eta, layer, $In + 1, input);
+                        layer += 1;
                         head.$l.update(&$g, input, &s, y, lr, &clip);
                         let next = clip_all(&s, clip.logit);
                         let input = &next;
                     )+
-                    let _ = input;
+                    let _ = (input, layer);
                     let [logit] = s;
                     *o = output_probability(logit, config.eps);
                 }

@@ -248,7 +248,7 @@ fn decaying_schedules_and_the_floor_drive_the_step() {
     let frozen = LearningRate {
         schedule: Schedule::InverseTime { c: 0.0, max: 0.1 },
         floor: 0.0,
-        fan_in_ref: f32::INFINITY,
+        scale: gln::StepScale::None,
     };
     let mut m = Gln1::<2, 2, 1, 2>::new(1, Config::DEFAULT.with_learning_rate(frozen));
     let fp = bits(&m);

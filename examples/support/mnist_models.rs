@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use crate::mnist_data::{PIXELS, Set};
-use gln::{Config, Gln3, Input, LearningRate, Network, Schedule, Standardizer};
+use gln::{Config, Gln3, Input, LearningRate, Network, Schedule, Standardizer, StepScale};
 use std::time::Instant;
 
 /// Configuration (a): [4, 4, 1] per class, 4 halfspaces, constant learning rate.
@@ -18,7 +18,7 @@ pub type ModelB = Gln3<PIXELS, PIXELS, 32, 32, 6, 64, 10>;
 pub const CONFIG_B: Config = Config::DEFAULT.with_learning_rate(LearningRate {
     schedule: Schedule::Constant { eta: 0.05 },
     floor: 0.0,
-    fan_in_ref: 8.0,
+    scale: StepScale::HiddenFanIn { reference: 8.0 },
 });
 
 /// What one run measured.

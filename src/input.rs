@@ -13,6 +13,7 @@ use crate::math::logit;
 /// clipping) before use, so a base probability of exactly 0 or 1 (an infinite logit) is
 /// valid and simply clipped.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Input<'a, const D: usize, const B: usize> {
     side: &'a [f32; D],
     base: [f32; B],

@@ -5,8 +5,8 @@
 //! cargo run --release --example mnist_sweep -- SHAPE [key=value ...] [, SHAPE ...]
 //! cargo run --release --example mnist_sweep -- list
 //! ```
-//! Keys: `eta` (constant rate), `c` and `max` (InverseTime), `floor`, `hidden_fan_in` or
-//! `energy` (StepScale reference), `eps`, `beta`, `offsets` (hyperplane offset std),
+//! Keys: `eta` (constant rate), `c` and `max` (InverseTime), `floor`, `hidden_fan_in`
+//! (StepScale::HiddenFanIn reference), `eps`, `beta`, `offsets` (hyperplane offset std),
 //! `zero` (zero initial weights), `std_offset` (standardiser offset), `seed`.
 
 #[path = "support/mnist_data.rs"]
@@ -59,7 +59,6 @@ fn parse(kv: &[String]) -> Result<Knobs, String> {
             }
             "floor" => lr.floor = v,
             "hidden_fan_in" => lr.scale = StepScale::HiddenFanIn { reference: v },
-            "energy" => lr.scale = StepScale::InputEnergy { reference: v },
             "eps" => k.config.eps = v,
             "beta" => k.config.beta = v,
             "offsets" => k.config.offset_std = v,
@@ -115,6 +114,9 @@ shapes! {
     "16x16k6" => Gln3<PIXELS, PIXELS, 16, 16, 6, 64, 10>;
     "16x16k8" => Gln3<PIXELS, PIXELS, 16, 16, 8, 256, 10>;
     "32x32k4" => Gln3<PIXELS, PIXELS, 32, 32, 4, 16, 10>;
+    "32x32k8" => Gln3<PIXELS, PIXELS, 32, 32, 8, 256, 10>;
+    "16x16k10" => Gln3<PIXELS, PIXELS, 16, 16, 10, 1024, 10>;
+    "64x64k6" => Gln3<PIXELS, PIXELS, 64, 64, 6, 64, 10>;
     "32x32k6" => Gln3<PIXELS, PIXELS, 32, 32, 6, 64, 10>;
     "64x64k4" => Gln3<PIXELS, PIXELS, 64, 64, 4, 16, 10>;
     "128x128k4" => Gln3<PIXELS, PIXELS, 128, 128, 4, 16, 10>;

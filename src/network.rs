@@ -241,7 +241,7 @@ macro_rules! gln_network {
                     $(
                         let mut s = [0.0f32; $Out];
                         head.$l.forward(&$g, input, &mut s);
-                        let lr = config.learning_rate.for_layer(eta, layer, $In + 1, input);
+                        let lr = config.learning_rate.for_layer(eta, layer, $In + 1);
                         layer += 1;
                         head.$l.update(&$g, input, &s, y, lr, &clip);
                         let next = clip_all(&s, clip.logit);

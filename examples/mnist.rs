@@ -18,7 +18,9 @@ mod mnist_data;
 #[path = "support/mnist_models.rs"]
 mod mnist_models;
 
-use mnist_models::{CONFIG_A, CONFIG_B, ModelA, ModelB, run, with_stack};
+use mnist_models::{
+    CONFIG_A, CONFIG_B, ModelA, ModelB, STD_OFFSET_A, STD_OFFSET_B, run, with_stack,
+};
 use std::time::Instant;
 
 struct Args {
@@ -111,7 +113,7 @@ fn main() {
             "a" => with_stack(size_of::<ModelA>(), move || {
                 let mut m = ModelA::new(1, CONFIG_A);
                 (
-                    run("a", &mut m, &d.0, &d.1, false),
+                    run("a", &mut m, STD_OFFSET_A, &d.0, &d.1, false),
                     size_of::<ModelA>(),
                     "[4, 4, 1] x 10, K = 4",
                 )
@@ -119,9 +121,9 @@ fn main() {
             _ => with_stack(size_of::<ModelB>(), move || {
                 let mut m = ModelB::new(1, CONFIG_B);
                 (
-                    run("b", &mut m, &d.0, &d.1, false),
+                    run("b", &mut m, STD_OFFSET_B, &d.0, &d.1, false),
                     size_of::<ModelB>(),
-                    "[32, 32, 1] x 10, K = 6",
+                    "[16, 16, 1] x 10, K = 8",
                 )
             }),
         };

@@ -9,7 +9,7 @@ mod mnist_data;
 #[path = "../examples/support/mnist_models.rs"]
 mod mnist_models;
 
-use mnist_models::{CONFIG_A, ModelA, run, with_stack};
+use mnist_models::{CONFIG_A, ModelA, STD_OFFSET_A, run, with_stack};
 
 /// pygln's one-pass test accuracy on deskewed MNIST with this shape (`gln-reference.md`).
 const PYGLN_ACCURACY: f64 = 95.66;
@@ -30,7 +30,7 @@ fn configuration_a_reaches_pygln_accuracy_in_one_pass() {
     mnist_data::deskew_all(&mut test);
     let outcome = with_stack(size_of::<ModelA>(), move || {
         let mut m = ModelA::new(1, CONFIG_A);
-        run("a", &mut m, &train, &test, true).expect("MNIST pixels are finite")
+        run("a", &mut m, STD_OFFSET_A, &train, &test, true).expect("MNIST pixels are finite")
     });
     println!(
         "configuration (a): test accuracy {:.2}%",

@@ -135,6 +135,30 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
         }
     }
 
+    /// Sets every weight, in [`Layer::for_each_weight`] order, to the values `next` yields,
+    /// then sets each row's bound to its exact largest `|w|` (bias included), as the clipping
+    /// branch of [`Layer::update`] does. Used to restore a saved model.
+    pub(crate) fn load_weights(&mut self, next: &mut impl FnMut() -> f32) {
+        let rows = self
+            .w
+            .iter_mut()
+            .zip(self.bias.iter_mut())
+            .zip(self.bound.iter_mut());
+        for ((w, b), bound) in rows {
+            for ((row, bias), bound) in w.iter_mut().zip(b.iter_mut()).zip(bound.iter_mut()) {
+                let mut m = 0.0f32;
+                for wj in row.iter_mut() {
+                    let v = next();
+                    *wj = v;
+                    m = if abs(v) > m { abs(v) } else { m };
+                }
+                let v = next();
+                *bias = v;
+                *bound = if abs(v) > m { abs(v) } else { m };
+            }
+        }
+    }
+
     /// The active row of neuron `n` in context `c` and its bias weight.
     #[cfg(test)]
     pub(crate) fn row(&self, n: usize, c: usize) -> (&[f32; IN], f32) {

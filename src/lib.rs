@@ -61,6 +61,7 @@ mod input;
 mod layer;
 pub mod math;
 mod network;
+pub mod persist;
 pub mod rng;
 mod standardize;
 
@@ -68,4 +69,5 @@ pub use config::{Config, LearningRate, Schedule, WeightInit};
 pub use error::Error;
 pub use input::Input;
 pub use network::{Gln1, Gln2, Gln3, Gln4, Network, argmax};
+pub use persist::{Persist, PersistError};
 pub use standardize::Standardizer;

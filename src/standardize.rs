@@ -123,6 +123,20 @@ impl<const D: usize> Standardizer<D> {
     pub fn offset(&self) -> f32 {
         self.offset
     }
+
+    /// Sums of squared deviations (Welford's `M2`), for `crate::persist`.
+    pub(crate) fn m2(&self) -> &[f32; D] {
+        &self.m2
+    }
+
+    /// Replaces the whole state for `crate::persist`, which has validated every value: the
+    /// means then the `M2` sums come from `next`.
+    pub(crate) fn restore(&mut self, count: u64, offset: f32, next: &mut impl FnMut() -> f32) {
+        self.count = count;
+        self.offset = offset;
+        self.mean.iter_mut().for_each(|v| *v = next());
+        self.m2.iter_mut().for_each(|v| *v = next());
+    }
 }
 
 /// `z_j = (x_j − mean_j) / (sqrt(m2_j / count) + offset)`, or the first `j` whose `z_j` is

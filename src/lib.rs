@@ -64,6 +64,8 @@ mod network;
 pub mod persist;
 pub mod rng;
 mod standardize;
+#[cfg(feature = "storage")]
+pub mod storage;
 
 pub use config::{Config, LearningRate, Schedule, WeightInit};
 pub use error::Error;

@@ -67,11 +67,11 @@ impl<const R: usize, const W: usize, const E: usize> Flash<R, W, E> {
 
     /// Takes one unit of budget; false when the power is cut now.
     fn tick(&mut self) -> bool {
-        if let Some(b) = self.budget {
-            if self.used >= b {
-                self.dead = true;
-                return false;
-            }
+        if let Some(b) = self.budget
+            && self.used >= b
+        {
+            self.dead = true;
+            return false;
         }
         self.used += 1;
         true
@@ -92,7 +92,7 @@ impl<const R: usize, const W: usize, const E: usize> ReadNorFlash for Flash<R, W
     const READ_SIZE: usize = R;
     fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), FlashError> {
         let o = offset as usize;
-        if o % R != 0 || bytes.len() % R != 0 {
+        if !o.is_multiple_of(R) || !bytes.len().is_multiple_of(R) {
             return Err(FlashError::Misaligned);
         }
         let src = self
@@ -116,7 +116,7 @@ impl<const R: usize, const W: usize, const E: usize> NorFlash for Flash<R, W, E>
         if self.dead {
             return Err(FlashError::PowerCut);
         }
-        if from % E != 0 || to % E != 0 || from > to {
+        if !from.is_multiple_of(E) || !to.is_multiple_of(E) || from > to {
             return Err(FlashError::Misaligned);
         }
         if to > self.mem.len() {
@@ -147,7 +147,7 @@ impl<const R: usize, const W: usize, const E: usize> NorFlash for Flash<R, W, E>
         if self.dead {
             return Err(FlashError::PowerCut);
         }
-        if o % W != 0 || bytes.len() % W != 0 {
+        if !o.is_multiple_of(W) || !bytes.len().is_multiple_of(W) {
             return Err(FlashError::Misaligned);
         }
         if o + bytes.len() > self.mem.len() {

@@ -28,7 +28,8 @@ pub fn sqrt(x: f32) -> f32 {
     libm::sqrtf(x)
 }
 
-/// The logistic function `1 / (1 + e^-x)`.
+/// The logistic function `1 / (1 + e^-x)`: exactly 0 or 1 far out (and at `∓∞`); NaN for
+/// NaN.
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + exp(-x))
@@ -57,7 +58,8 @@ pub(crate) fn abs(x: f32) -> f32 {
 /// Number of partial sums in [`dot`].
 pub const LANES: usize = 16;
 
-/// Dot product over the common length `n` of `a` and `b`.
+/// Dot product over the common length `n` of `a` and `b` (0 for empty slices; NaN or
+/// infinite values propagate as IEEE 754 says).
 ///
 /// If `n < LANES`, a plain sum in increasing index order, starting from `0.0`. Otherwise,
 /// element `i` is added to partial sum `i % LANES` in increasing `i`, and the partial sums are

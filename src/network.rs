@@ -182,6 +182,11 @@ macro_rules! gln_network {
 
             /// Probability of each head (class) for `x`, in `[eps, 1 - eps]`. No learning,
             /// no mutation.
+            ///
+            /// Cannot fail: `x` was checked when the [`Input`] was built (no NaN, no
+            /// infinite side information). Subnormal and huge-but-finite side information is
+            /// used as it is (a huge value just falls on one side of every hyperplane), and
+            /// base logits are clipped to `±logit(1 - eps)`, infinities included.
             pub fn predict_all(&self, x: &Input<'_, D, B>) -> [f32; N] {
                 let clip = Clip::new(self.config.logit_bound(), self.config.beta);
                 let eps = self.config.eps;
@@ -215,6 +220,10 @@ macro_rules! gln_network {
             ///
             /// Each layer is updated from the outputs it computed before its update, and
             /// those pre-update outputs feed the next layer.
+            ///
+            /// Cannot fail, and keeps every weight finite and within `[-beta, beta]` whatever
+            /// `x` holds (see [`predict_all`](Self::predict_all) for what an [`Input`] may
+            /// hold): a valid [`Config`] bounds every logit (see [`Config::MAX_BETA`]).
             pub fn learn_targets(&mut self, x: &Input<'_, D, B>, targets: &[bool; N]) -> [f32; N] {
                 self.steps = self.steps.saturating_add(1);
                 let config = self.config;
@@ -346,14 +355,14 @@ macro_rules! gln_network {
             const C: usize,
         > $Net<D, B, $($H,)* K, C, 1> {
             /// Probability that the target is 1 (`true`), in `[eps, 1 - eps]`. No learning,
-            /// no mutation.
+            /// no mutation. Cannot fail (see [`predict_all`](Self::predict_all)).
             pub fn predict(&self, x: &Input<'_, D, B>) -> f32 {
                 let [p] = self.predict_all(x);
                 p
             }
 
             /// Learns one sample with a binary target; returns the probability predicted
-            /// *before* the update.
+            /// *before* the update. Cannot fail (see [`learn_targets`](Self::learn_targets)).
             pub fn learn(&mut self, x: &Input<'_, D, B>, target: bool) -> f32 {
                 let [p] = self.learn_targets(x, &[target]);
                 p

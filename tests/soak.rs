@@ -120,7 +120,7 @@ fn adversarial<M: Network<D, D, N>, const D: usize, const N: usize>(
                 let mut raw = [0.0f32; D];
                 for v in raw.iter_mut() {
                     *v = 1000.0 + 50.0 * r.next_f32();
-                    if r.next_u64() % 1000 == 0 {
+                    if r.next_u64().is_multiple_of(1000) {
                         *v = if t % 2 == 0 { 3e38 } else { -3e38 };
                     }
                 }
@@ -136,7 +136,7 @@ fn adversarial<M: Network<D, D, N>, const D: usize, const N: usize>(
         }
         let p = if base_inf {
             let inf: [f32; D] = core::array::from_fn(|i| {
-                if (t as usize + i) % 2 == 0 {
+                if (t as usize + i).is_multiple_of(2) {
                     f32::INFINITY
                 } else {
                     f32::NEG_INFINITY

@@ -241,6 +241,8 @@ impl fmt::Display for PersistError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Crc32(u32);
 
+// Evaluated at compile time: an out-of-range index or an overflow would be a build error.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 const CRC_TABLE: [u32; 16] = {
     let mut t = [0u32; 16];
     let mut i = 0;
@@ -666,8 +668,8 @@ fn le_u32(b: &[u8], at: usize) -> u32 {
 impl Header {
     fn parse(b: &[u8; HEADER_BYTES]) -> Self {
         let mut shape = [0u32; SHAPE_WORDS];
-        for (i, s) in shape.iter_mut().enumerate() {
-            *s = le_u32(b, 16 + 4 * i);
+        for (s, word) in shape.iter_mut().zip(b.chunks_exact(4).skip(4)) {
+            *s = le_u32(word, 0);
         }
         Self {
             version: le_u16(b, 4),
@@ -863,7 +865,9 @@ const GLN_SHAPE_NAMES: [&str; SHAPE_WORDS] = [
     "unused shape word 11",
 ];
 
-/// The shape words of a Bernoulli GLN.
+/// The shape words of a Bernoulli GLN. Only evaluated at compile time (for `Record::SHAPE`),
+/// where an out-of-range index or an overflow is a build error.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 const fn gln_shape(
     d: usize,
     b: usize,
@@ -1177,7 +1181,7 @@ impl<const D: usize> Record for Standardizer<D> {
         if !(0.0..f32::INFINITY).contains(&offset) {
             first = Some((offset_at, "offset is negative, NaN or infinite"));
         }
-        for j in 0..2 * D {
+        for j in 0..D.saturating_mul(2) {
             let at = input.offset();
             let v = input.f32()?;
             let is_m2 = j >= D;

@@ -163,8 +163,13 @@ impl Slots {
     /// The smallest region (a whole number of erase pages) that holds a checkpoint of `P`
     /// on `F`.
     pub const fn region_bytes_for<F: NorFlash, P: Persist>() -> usize {
-        let used = Self::header_bytes::<F>() + round_up(P::SAVED_BYTES, F::WRITE_SIZE);
-        used.div_ceil(F::ERASE_SIZE).saturating_mul(F::ERASE_SIZE)
+        let used =
+            Self::header_bytes::<F>().saturating_add(round_up(P::SAVED_BYTES, F::WRITE_SIZE));
+        match used.checked_div(F::ERASE_SIZE) {
+            Some(pages) if pages.saturating_mul(F::ERASE_SIZE) == used => used,
+            Some(pages) => pages.saturating_add(1).saturating_mul(F::ERASE_SIZE),
+            None => used, // an erase size of 0: `save` reports the layout error
+        }
     }
 
     fn start(&self, region: u8) -> u32 {
@@ -181,7 +186,8 @@ impl Slots {
             return Err("the flash's read size must be a power of two up to 256");
         }
         let (base, region) = (self.base as usize, self.region_bytes as usize);
-        if align == 0 || base % align != 0 || region % align != 0 || region == 0 {
+        if align == 0 || !base.is_multiple_of(align) || !region.is_multiple_of(align) || region == 0
+        {
             return Err("base and region size must be non-zero multiples of the erase size");
         }
         let end = region
@@ -240,7 +246,7 @@ impl Slots {
             (word(&h, 8), word(&h, 12), word(&h, 16), word(&h, 20));
         let fits = (offset as usize) >= SLOT_HEADER_BYTES
             && (offset as usize).is_multiple_of(F::READ_SIZE)
-            && u64::from(offset) + u64::from(length) <= u64::from(self.region_bytes);
+            && u64::from(offset).saturating_add(u64::from(length)) <= u64::from(self.region_bytes);
         if !fits {
             return Ok(None);
         }
@@ -331,7 +337,7 @@ impl Slots {
         }
         let latest = self.latest(flash)?;
         let (region, sequence) = match latest {
-            Some(l) => (1 - l.region.min(1), l.sequence.wrapping_add(1)),
+            Some(l) => (u8::from(l.region == 0), l.sequence.wrapping_add(1)),
             None => (0, 1),
         };
         let start = self.start(region);
@@ -471,7 +477,7 @@ impl<'f, F: ReadNorFlash> FlashSource<'f, F> {
 impl<F: ReadNorFlash> Source for FlashSource<'_, F> {
     type Error = StorageError<F::Error>;
     fn read(&mut self, out: &mut [u8]) -> Result<(), Self::Error> {
-        let end = u64::from(self.pos) + out.len() as u64;
+        let end = u64::from(self.pos).saturating_add(out.len() as u64);
         if end > u64::from(self.len) {
             return Err(StorageError::Invalid(
                 PersistError::Truncated {
@@ -485,8 +491,11 @@ impl<F: ReadNorFlash> Source for FlashSource<'_, F> {
             let in_buf = self.pos.wrapping_sub(self.buf_at);
             if self.pos < self.buf_at || in_buf >= self.buf_len {
                 // Load the aligned chunk holding `pos`.
-                let at = self.pos - self.pos % CHUNK as u32;
-                let n = round_up((self.len - at) as usize, F::READ_SIZE).min(CHUNK);
+                // `pos < len`, so `at <= pos < len`.
+                let at = self
+                    .pos
+                    .saturating_sub(self.pos.checked_rem(CHUNK as u32).unwrap_or(0));
+                let n = round_up(self.len.saturating_sub(at) as usize, F::READ_SIZE).min(CHUNK);
                 let dst = self.buf.get_mut(..n).unwrap_or(&mut []);
                 self.flash
                     .read(self.start.wrapping_add(at), dst)
@@ -499,7 +508,7 @@ impl<F: ReadNorFlash> Source for FlashSource<'_, F> {
                 .get(self.pos.wrapping_sub(self.buf_at) as usize)
                 .copied()
                 .unwrap_or(ERASED);
-            self.pos += 1;
+            self.pos = self.pos.wrapping_add(1);
         }
         Ok(())
     }

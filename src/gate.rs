@@ -25,6 +25,10 @@ pub(crate) struct Gates<const D: usize, const W: usize, const K: usize> {
 impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     /// Draws the hyperplanes neuron by neuron, hyperplane by hyperplane: `D` direction
     /// components, then the offset.
+    // Construction only (at compile time for a `static` model, where a bad index or an
+    // overflow is a build error): every index is bounded by its `while` condition. Iterators
+    // are not available in a `const fn`.
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
     pub(crate) const fn new(rng: &mut SplitMix64, offset_std: f32) -> Self {
         let mut planes = [[[0.0f32; K]; W]; D];
         let mut offsets = [[0.0f32; K]; W];
@@ -77,7 +81,7 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
             for (d, a) in flat.iter_mut().skip(start).zip(acc) {
                 *d = a;
             }
-            start += BLOCK;
+            start = start.saturating_add(BLOCK);
         }
         self.bits(&dots)
     }

@@ -100,6 +100,9 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 ///
 /// Used only to normalise hyperplanes at construction; exact to within an ulp or two, and
 /// deterministic (the same bits at compile time and at run time, on every target).
+// Construction only; `bits >> 1` is at most 0x3FFF_FFFF, so adding 127 << 22 cannot overflow,
+// and the loop counter is bounded by its condition.
+#[allow(clippy::arithmetic_side_effects)]
 pub(crate) const fn sqrt_const(x: f32) -> f32 {
     if !(x > 0.0) || x == f32::INFINITY {
         return if x == 0.0 || x == f32::INFINITY {

@@ -239,7 +239,7 @@ macro_rules! gln_network {
                     $(
                         let mut s = [0.0f32; $Out];
                         head.$l.forward(&$g, input, &mut s);
-                        let lr = eta * config.learning_rate.fan_in_scale($In + 1);
+                        let lr = eta * config.learning_rate.fan_in_scale($In.saturating_add(1));
                         head.$l.update(&$g, input, &s, y, lr, &clip);
                         let next = s.map(|v| clamp(v, -clip.logit, clip.logit));
                         let input = &next;

@@ -19,15 +19,18 @@ rustup target add thumbv6m-none-eabi thumbv7em-none-eabihf >/dev/null
 cargo build --no-default-features --features storage --target thumbv6m-none-eabi
 cargo build --no-default-features --features storage --target thumbv7em-none-eabihf
 
-echo "== reliability: property tests, $cases cases per property (release)"
-PROPTEST_CASES="$cases" cargo test --release --test proptests
+# One optimised profile with overflow checks on (see Cargo.toml) and one feature set, so the
+# library is compiled once for all of these.
+opt=(--profile test-opt --features storage)
 
-echo "== reliability: persistence, hostile input, flash checkpoints (release)"
-cargo test --release --features storage --test persist --test persist_golden \
-    --test hostile --test storage
+echo "== reliability: property tests, $cases cases per property"
+PROPTEST_CASES="$cases" cargo test "${opt[@]}" --test proptests
 
-echo "== reliability: soak, $soak_steps adversarial steps per model (release)"
-GLN_SOAK_STEPS="$soak_steps" cargo test --release --test soak -- --include-ignored --nocapture
+echo "== reliability: persistence, hostile input, flash checkpoints (power cut at every byte)"
+cargo test "${opt[@]}" --test persist --test persist_golden --test hostile --test storage
+
+echo "== reliability: soak, $soak_steps adversarial steps per model"
+GLN_SOAK_STEPS="$soak_steps" cargo test "${opt[@]}" --test soak -- --include-ignored --nocapture
 
 echo "== reliability: fuzzing, ${fuzz_seconds}s per target"
 if ! rustup toolchain list | grep -q '^nightly'; then

@@ -5,8 +5,9 @@
 #
 # Knobs (environment): PROPTEST_CASES (default 2048), GLN_SOAK_STEPS (default 1000000 per
 # model), GLN_FUZZ_SECONDS (default 90 per target).
-# Took about 9 minutes on the 2-core development VM with cargo-fuzz already installed
-# (installing it adds 3 to 4 minutes).
+# Took 431 s on the 2-core development VM (27 Nov 2026) with cargo-fuzz installed and the fuzz
+# build cached; a fresh machine adds the cargo-fuzz install (3-6 min) and the first fuzz build
+# (2-3 min): about 15 minutes at worst.
 set -euo pipefail
 
 cases="${PROPTEST_CASES:-2048}"

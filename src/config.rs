@@ -150,9 +150,11 @@ pub enum WeightInit {
 pub struct Config {
     /// Input clipping: every probability entering a neuron is clipped to `[eps, 1 - eps]`,
     /// i.e. every input logit to `±logit(1 - eps)`. A neuron whose output is outside
-    /// `(eps, 1 - eps)` is saturated and not updated. In `(0, 0.5)`.
+    /// `(eps, 1 - eps)` is saturated and not updated. In `(0, 0.5)`, and large enough that
+    /// `1 - eps < 1` in `f32` (about `3e-8`).
     pub eps: f32,
-    /// Weight clipping: every weight stays in `[-beta, beta]`. Finite, `> 0`.
+    /// Weight clipping: every weight stays in `[-beta, beta]`. In `(0, MAX_BETA]`, and at
+    /// least 0.5 with [`WeightInit::Average`] (so the initial weights are in the box).
     pub beta: f32,
     /// The learning-rate schedule.
     pub learning_rate: LearningRate,
@@ -165,6 +167,12 @@ pub struct Config {
 }
 
 impl Config {
+    /// The largest `beta` [`Config::check`] accepts. With every weight in `[-beta, beta]` and
+    /// every input logit within `±logit(1 - eps) ≤ ±17`, a neuron's logit is at most
+    /// `(inputs + 1) · 17 · beta`, which stays finite in `f32` for any model that fits in
+    /// memory, so no sum can overflow to infinity or NaN.
+    pub const MAX_BETA: f32 = 1e9;
+
     /// The defaults: `eps = 0.01` (the authors'), `beta = 5` (pygln's; on MNIST 50 gives the
     /// same bits: the box rarely binds), a constant rate of 0.02 (keeps adapting, suits a
     /// drifting sensor) with hidden layers scaled beyond 8 inputs ([`StepScale::HiddenFanIn`]),
@@ -219,8 +227,22 @@ impl Config {
         if !(self.eps > 0.0 && self.eps < 0.5) {
             return Err(Error::InvalidConfig("eps must be in (0, 0.5)"));
         }
-        if !(self.beta > 0.0 && self.beta < f32::INFINITY) {
-            return Err(Error::InvalidConfig("beta must be finite and > 0"));
+        // Below about 3e-8, `1 - eps` rounds to 1 in f32: the logit bound is infinite, no
+        // input is clipped, and `0 * inf` would make NaN predictions.
+        if !(1.0 - self.eps < 1.0) {
+            return Err(Error::InvalidConfig(
+                "eps must be at least 3e-8 (1 - eps must be below 1 in f32)",
+            ));
+        }
+        if !(self.beta > 0.0 && self.beta <= Self::MAX_BETA) {
+            return Err(Error::InvalidConfig(
+                "beta must be > 0 and at most Config::MAX_BETA (1e9)",
+            ));
+        }
+        if matches!(self.init, WeightInit::Average) && self.beta < 0.5 {
+            return Err(Error::InvalidConfig(
+                "beta must be at least 0.5 with WeightInit::Average (weights start at up to 1/2)",
+            ));
         }
         if !nonneg(self.offset_std) {
             return Err(Error::InvalidConfig("offset_std must be finite and >= 0"));
@@ -304,6 +326,10 @@ mod tests {
             Config::DEFAULT.with_eps(f32::NAN),
             Config::DEFAULT.with_beta(0.0),
             Config::DEFAULT.with_beta(f32::INFINITY),
+            Config::DEFAULT.with_beta(2e9),
+            Config::DEFAULT.with_beta(0.25),
+            Config::DEFAULT.with_eps(1e-8),
+            Config::DEFAULT.with_eps(f32::from_bits(1)),
             Config::DEFAULT.with_offset_std(-1.0),
             Config::DEFAULT.with_learning_rate(LearningRate::constant(f32::NAN)),
             Config::DEFAULT.with_learning_rate(LearningRate::constant(-0.1)),
@@ -314,6 +340,17 @@ mod tests {
         ];
         for c in bad {
             assert!(matches!(c.check(), Err(Error::InvalidConfig(_))), "{c:?}");
+        }
+        // The edges that are accepted.
+        let good = [
+            Config::DEFAULT.with_eps(3e-8),
+            Config::DEFAULT.with_beta(Config::MAX_BETA),
+            Config::DEFAULT.with_beta(0.5),
+            Config::DEFAULT.with_init(WeightInit::Zero).with_beta(1e-30),
+        ];
+        for c in good {
+            assert_eq!(c.check(), Ok(()), "{c:?}");
+            assert!(c.logit_bound().is_finite() && c.logit_bound() < 17.0);
         }
     }
 

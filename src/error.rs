@@ -40,6 +40,9 @@ pub enum Error {
     },
     /// A configuration value is out of its documented range; the text names it.
     InvalidConfig(&'static str),
+    /// Saving or loading a model failed: a buffer too small, or saved bytes that are not a
+    /// valid record for this type (see [`crate::persist`]).
+    Persist(crate::persist::PersistError),
 }
 
 impl fmt::Display for Error {
@@ -65,12 +68,19 @@ impl fmt::Display for Error {
                 )
             }
             Error::InvalidConfig(what) => write!(f, "invalid configuration: {what}"),
+            Error::Persist(e) => write!(f, "{e}"),
         }
     }
 }
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
+
+impl From<crate::persist::PersistError> for Error {
+    fn from(e: crate::persist::PersistError) -> Self {
+        Error::Persist(e)
+    }
+}
 
 /// `Ok(())` when every value is finite, else the position of the first that is not.
 pub(crate) fn check_finite(x: &[f32]) -> Result<(), Error> {

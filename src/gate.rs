@@ -25,6 +25,10 @@ pub(crate) struct Gates<const D: usize, const W: usize, const K: usize> {
 impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     /// Draws the hyperplanes neuron by neuron, hyperplane by hyperplane: `D` direction
     /// components, then the offset.
+    // Construction only (at compile time for a `static` model, where a bad index or an
+    // overflow is a build error): every index is bounded by its `while` condition. Iterators
+    // are not available in a `const fn`.
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
     pub(crate) const fn new(rng: &mut SplitMix64, offset_std: f32) -> Self {
         let mut planes = [[[0.0f32; K]; W]; D];
         let mut offsets = [[0.0f32; K]; W];
@@ -78,7 +82,7 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
             for (d, a) in flat.iter_mut().skip(start).zip(acc) {
                 *d = a;
             }
-            start += BLOCK;
+            start = start.saturating_add(BLOCK);
         }
         self.bits(&dots)
     }
@@ -108,6 +112,40 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
         self.offsets.as_flattened().iter().for_each(|&v| f(v));
     }
 
+    /// Visits the hyperplanes in the order [`Gates::new`] draws them: neuron by neuron,
+    /// hyperplane by hyperplane, the `D` direction components then the offset. (The
+    /// persistence format hashes this order: see [`for_each_drawn_value`].)
+    pub(crate) fn for_each_value_by_plane(&self, f: &mut impl FnMut(f32)) {
+        for (n, offsets) in self.offsets.iter().enumerate() {
+            for (i, &offset) in offsets.iter().enumerate() {
+                for row in &self.planes {
+                    if let Some(&v) = row.get(n).and_then(|r| r.get(i)) {
+                        f(v);
+                    }
+                }
+                f(offset);
+            }
+        }
+    }
+
+    /// Redraws every hyperplane in place from `rng`, bit for bit as [`Gates::new`] would
+    /// (the same draws in the same order: one [`Gates<D, 1, 1>`] per hyperplane), without a
+    /// temporary copy of the whole table on the stack.
+    pub(crate) fn redraw(&mut self, rng: &mut SplitMix64, offset_std: f32) {
+        for (n, offsets) in self.offsets.iter_mut().enumerate() {
+            for (i, offset) in offsets.iter_mut().enumerate() {
+                let one = Gates::<D, 1, 1>::new(rng, offset_std);
+                for (row, &[[v]]) in self.planes.iter_mut().zip(&one.planes) {
+                    if let Some(slot) = row.get_mut(n).and_then(|r| r.get_mut(i)) {
+                        *slot = v;
+                    }
+                }
+                let [[o]] = one.offsets;
+                *offset = o;
+            }
+        }
+    }
+
     /// Hyperplane `i` of neuron `n`: its direction component `j` and its offset.
     #[cfg(test)]
     pub(crate) fn plane(&self, n: usize, i: usize) -> ([f32; D], f32) {
@@ -123,6 +161,21 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
         let mut m = 0.0f32;
         self.for_each_value(|v| m = m.max(crate::math::abs(v)));
         m
+    }
+}
+
+/// Draws `planes` hyperplanes over `D` inputs from `rng` exactly as [`Gates::new`] does and
+/// visits their values in [`Gates::for_each_value_by_plane`] order, one hyperplane at a time
+/// (no table in memory). Loading a saved model uses it to check that this build draws the
+/// same hyperplanes from the saved seed as the build that saved it.
+pub(crate) fn for_each_drawn_value<const D: usize>(
+    rng: &mut SplitMix64,
+    planes: usize,
+    offset_std: f32,
+    f: &mut impl FnMut(f32),
+) {
+    for _ in 0..planes {
+        Gates::<D, 1, 1>::new(rng, offset_std).for_each_value(&mut *f);
     }
 }
 
@@ -190,6 +243,40 @@ mod tests {
         // Offsets 0 and z = 0: every dot product is 0, and 0 > 0 is false (strict).
         let g: Gates<4, 2, 2> = Gates::new(&mut SplitMix64::new(5), 0.0);
         assert_eq!(g.contexts(&[0.0; 4]), [0, 0]);
+    }
+
+    #[test]
+    fn redraw_and_streaming_draws_match_new_bit_for_bit() {
+        let mut rng = SplitMix64::new(77);
+        let g = Gates::<5, 3, 4>::new(&mut rng, 0.3);
+        let after_new = rng;
+        // In-place redraw over different planes gives the same bits and rng position.
+        let mut h = Gates::<5, 3, 4>::new(&mut SplitMix64::new(1), 2.0);
+        let mut rng2 = SplitMix64::new(77);
+        h.redraw(&mut rng2, 0.3);
+        assert_eq!(rng2, after_new);
+        let (mut a, mut b) = (std::vec::Vec::new(), std::vec::Vec::new());
+        g.for_each_value(|v| a.push(v.to_bits()));
+        h.for_each_value(|v| b.push(v.to_bits()));
+        assert_eq!(a, b);
+        // The by-plane order is neuron, plane, components, offset.
+        let mut by_plane = std::vec::Vec::new();
+        g.for_each_value_by_plane(&mut |v| by_plane.push(v.to_bits()));
+        let mut want = std::vec::Vec::new();
+        for n in 0..3 {
+            for i in 0..4 {
+                let (v, o) = g.plane(n, i);
+                want.extend(v.iter().map(|x| x.to_bits()));
+                want.push(o.to_bits());
+            }
+        }
+        assert_eq!(by_plane, want);
+        // Streaming draws reproduce it without the table.
+        let mut drawn = std::vec::Vec::new();
+        let mut rng3 = SplitMix64::new(77);
+        for_each_drawn_value::<5>(&mut rng3, 12, 0.3, &mut |v| drawn.push(v.to_bits()));
+        assert_eq!(drawn, want);
+        assert_eq!(rng3, after_new);
     }
 
     #[test]

@@ -7,7 +7,9 @@ use crate::math::logit;
 ///
 /// Building an `Input` is where bad data is caught: NaN or infinite side information, base
 /// probabilities outside `[0, 1]`, slices of the wrong length. A network's `predict` and
-/// `learn` then cannot fail on it, and nothing reaches a weight unchecked.
+/// `learn` then cannot fail on it, and nothing reaches a weight unchecked. Subnormal and
+/// huge-but-finite values (up to `f32::MAX`) are valid: the networks are built to take them
+/// (see `tests/hostile.rs`).
 ///
 /// The base inputs are kept as logits. Each network clips them to `±logit(1 - eps)` (input
 /// clipping) before use, so a base probability of exactly 0 or 1 (an infinite logit) is

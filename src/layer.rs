@@ -42,6 +42,10 @@ pub(crate) struct Layer<const IN: usize, const OUT: usize, const C: usize> {
 
 impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
     /// Every weight set to 0 or `1/(IN + 1)`.
+    // Construction only (also at compile time for a `static` model, where a bad index or an
+    // overflow is a build error): every index is bounded by its `while` condition. Iterators
+    // are not available in a `const fn`.
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
     pub(crate) const fn new(init: WeightInit) -> Self {
         let v = match init {
             WeightInit::Zero => 0.0,
@@ -152,6 +156,30 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
             for (row, bias) in w.iter().zip(b) {
                 row.iter().for_each(|&v| f(v));
                 f(*bias);
+            }
+        }
+    }
+
+    /// Sets every weight, in [`Layer::for_each_weight`] order, to the values `next` yields,
+    /// then sets each row's bound to its exact largest `|w|` (bias included), as the clipping
+    /// branch of [`Layer::update`] does. Used to restore a saved model.
+    pub(crate) fn load_weights(&mut self, next: &mut impl FnMut() -> f32) {
+        let rows = self
+            .w
+            .iter_mut()
+            .zip(self.bias.iter_mut())
+            .zip(self.bound.iter_mut());
+        for ((w, b), bound) in rows {
+            for ((row, bias), bound) in w.iter_mut().zip(b.iter_mut()).zip(bound.iter_mut()) {
+                let mut m = 0.0f32;
+                for wj in row.iter_mut() {
+                    let v = next();
+                    *wj = v;
+                    m = if abs(v) > m { abs(v) } else { m };
+                }
+                let v = next();
+                *bias = v;
+                *bound = if abs(v) > m { abs(v) } else { m };
             }
         }
     }

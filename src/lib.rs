@@ -46,6 +46,22 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
+// No panic on the learning path: no unwrap/expect/panic, no indexing that can fail, no
+// arithmetic that can overflow or divide by zero (float arithmetic is exempt: it cannot
+// panic). Enforced on the library, not on its tests. Each `allow` in the crate says why.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::arithmetic_side_effects
+    )
+)]
 // `!(x < y)` is how this crate says "not less, or NaN": the NaN case is the point.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 #![cfg_attr(
@@ -61,11 +77,15 @@ mod input;
 mod layer;
 pub mod math;
 mod network;
+pub mod persist;
 pub mod rng;
 mod standardize;
+#[cfg(feature = "storage")]
+pub mod storage;
 
 pub use config::{Config, LearningRate, Schedule, StepScale, WeightInit};
 pub use error::Error;
 pub use input::Input;
 pub use network::{Gln1, Gln2, Gln3, Gln4, Network, argmax};
+pub use persist::{Persist, PersistError};
 pub use standardize::Standardizer;

@@ -36,7 +36,8 @@ pub fn sqrt(x: f32) -> f32 {
     libm::sqrtf(x)
 }
 
-/// The logistic function `1 / (1 + e^-x)`.
+/// The logistic function `1 / (1 + e^-x)`: exactly 0 or 1 far out (and at `∓∞`); NaN for
+/// NaN.
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + exp(-x))
@@ -65,7 +66,8 @@ pub(crate) fn abs(x: f32) -> f32 {
 /// Number of partial sums in [`dot`].
 pub const LANES: usize = 16;
 
-/// Dot product over the common length `n` of `a` and `b`.
+/// Dot product over the common length `n` of `a` and `b` (0 for empty slices; NaN or
+/// infinite values propagate as IEEE 754 says).
 ///
 /// If `n < LANES`, a plain sum in increasing index order, starting from `0.0`. Otherwise,
 /// element `i` is added to partial sum `i % LANES` in increasing `i`, and the partial sums are
@@ -106,6 +108,9 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 ///
 /// Used only to normalise hyperplanes at construction; exact to within an ulp or two, and
 /// deterministic (the same bits at compile time and at run time, on every target).
+// Construction only; `bits >> 1` is at most 0x3FFF_FFFF, so adding 127 << 22 cannot overflow,
+// and the loop counter is bounded by its condition.
+#[allow(clippy::arithmetic_side_effects)]
 pub(crate) const fn sqrt_const(x: f32) -> f32 {
     if !(x > 0.0) || x == f32::INFINITY {
         return if x == 0.0 || x == f32::INFINITY {

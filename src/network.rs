@@ -192,6 +192,11 @@ macro_rules! gln_network {
 
             /// Probability of each head (class) for `x`, in `[eps, 1 - eps]`. No learning,
             /// no mutation.
+            ///
+            /// Cannot fail: `x` was checked when the [`Input`] was built (no NaN, no
+            /// infinite side information). Subnormal and huge-but-finite side information is
+            /// used as it is (a huge value just falls on one side of every hyperplane), and
+            /// base logits are clipped to `±logit(1 - eps)`, infinities included.
             pub fn predict_all(&self, x: &Input<'_, D, B>) -> [f32; N] {
                 let clip = Clip::new(self.config.logit_bound(), self.config.beta);
                 let eps = self.config.eps;
@@ -225,6 +230,10 @@ macro_rules! gln_network {
             ///
             /// Each layer is updated from the outputs it computed before its update, and
             /// those pre-update outputs feed the next layer.
+            ///
+            /// Cannot fail, and keeps every weight finite and within `[-beta, beta]` whatever
+            /// `x` holds (see [`predict_all`](Self::predict_all) for what an [`Input`] may
+            /// hold): a valid [`Config`] bounds every logit (see [`Config::MAX_BETA`]).
             pub fn learn_targets(&mut self, x: &Input<'_, D, B>, targets: &[bool; N]) -> [f32; N] {
                 self.steps = self.steps.saturating_add(1);
                 let config = self.config;
@@ -241,8 +250,8 @@ macro_rules! gln_network {
                     $(
                         let mut s = [0.0f32; $Out];
                         head.$l.forward(&$g, input, &mut s);
-                        let lr = config.learning_rate.for_layer(eta, layer, $In + 1);
-                        layer += 1;
+                        let lr = config.learning_rate.for_layer(eta, layer, $In.saturating_add(1));
+                        layer = layer.saturating_add(1);
                         head.$l.update(&$g, input, &s, y, lr, &clip);
                         let next = clip_all(&s, clip.logit);
                         let input = &next;
@@ -285,6 +294,34 @@ macro_rules! gln_network {
                 self.for_each_weight(|v| h.write_f32(v));
                 h.write_u64(self.steps);
                 h.finish()
+            }
+
+
+            /// Visits the hyperplanes of every layer in the order they are drawn (for
+            /// `crate::persist`, which hashes them).
+            pub(crate) fn for_each_plane_value(&self, f: &mut impl FnMut(f32)) {
+                $( self.$g.for_each_value_by_plane(&mut *f); )+
+            }
+
+            /// Replaces the whole state for `crate::persist`, which has validated every value:
+            /// the hyperplanes are redrawn in place from `seed` and `config.offset_std`, the
+            /// weights come from `next_weight` in [`for_each_weight`](Self::for_each_weight)
+            /// order (each row's clipping bound is recomputed), and the step count is set.
+            pub(crate) fn restore(
+                &mut self,
+                seed: u64,
+                config: Config,
+                steps: u64,
+                next_weight: &mut impl FnMut() -> f32,
+            ) {
+                let mut rng = SplitMix64::new(seed);
+                $( self.$g.redraw(&mut rng, config.offset_std); )+
+                for head in &mut self.heads {
+                    $( head.$l.load_weights(&mut *next_weight); )+
+                }
+                self.config = config;
+                self.seed = seed;
+                self.steps = steps;
             }
         }
 
@@ -330,14 +367,14 @@ macro_rules! gln_network {
             const C: usize,
         > $Net<D, B, $($H,)* K, C, 1> {
             /// Probability that the target is 1 (`true`), in `[eps, 1 - eps]`. No learning,
-            /// no mutation.
+            /// no mutation. Cannot fail (see [`predict_all`](Self::predict_all)).
             pub fn predict(&self, x: &Input<'_, D, B>) -> f32 {
                 let [p] = self.predict_all(x);
                 p
             }
 
             /// Learns one sample with a binary target; returns the probability predicted
-            /// *before* the update.
+            /// *before* the update. Cannot fail (see [`learn_targets`](Self::learn_targets)).
             pub fn learn(&mut self, x: &Input<'_, D, B>, target: bool) -> f32 {
                 let [p] = self.learn_targets(x, &[target]);
                 p

@@ -38,7 +38,11 @@ impl SplitMix64 {
     /// roughly isotropic distribution.
     pub const fn next_normal(&mut self) -> f32 {
         let r = self.next_u64();
-        let s = (r & 0xFFFF) + ((r >> 16) & 0xFFFF) + ((r >> 32) & 0xFFFF) + (r >> 48);
+        // Four 16-bit values: the sum cannot overflow (wrapping only tells the lints so).
+        let s = (r & 0xFFFF)
+            .wrapping_add((r >> 16) & 0xFFFF)
+            .wrapping_add((r >> 32) & 0xFFFF)
+            .wrapping_add(r >> 48);
         // Mean of the sum is 4 * 32767.5; its standard deviation is 65536 / sqrt(3) (to 1e-9).
         (s as f32 - 131_070.0) * (1.732_050_8 / 65_536.0)
     }

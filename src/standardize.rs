@@ -40,7 +40,8 @@ impl<const D: usize> Standardizer<D> {
         }
     }
 
-    /// Adds one observation to the statistics.
+    /// Adds one observation to the statistics. Subnormal and huge-but-finite values are
+    /// accepted as long as the statistics stay finite.
     ///
     /// # Errors
     /// [`Error::NonFinite`] for a NaN or infinite value; [`Error::Overflow`] if a value is so
@@ -76,11 +77,15 @@ impl<const D: usize> Standardizer<D> {
     }
 
     /// `z = (x − mean) / (std + offset)` with the current statistics (population std; 0 before
-    /// the first observation). Does not change the statistics.
+    /// the first observation). Does not change the statistics. A value at the mean of a
+    /// feature with no spread gets `z = 0`, even with offset 0.
+    ///
+    /// Subnormal and huge-but-finite values are accepted.
     ///
     /// # Errors
     /// [`Error::NonFinite`] for a NaN or infinite value; [`Error::Overflow`] if a `z` would be
-    /// infinite.
+    /// infinite (a huge value, or with offset 0 a value off the mean of a feature that has
+    /// had no spread so far).
     pub fn transform(&self, x: &[f32; D]) -> Result<[f32; D], Error> {
         check_finite(x)?;
         transform(x, self.count, &self.mean, &self.m2, self.offset)
@@ -123,10 +128,24 @@ impl<const D: usize> Standardizer<D> {
     pub fn offset(&self) -> f32 {
         self.offset
     }
+
+    /// Sums of squared deviations (Welford's `M2`), for `crate::persist`.
+    pub(crate) fn m2(&self) -> &[f32; D] {
+        &self.m2
+    }
+
+    /// Replaces the whole state for `crate::persist`, which has validated every value: the
+    /// means then the `M2` sums come from `next`.
+    pub(crate) fn restore(&mut self, count: u64, offset: f32, next: &mut impl FnMut() -> f32) {
+        self.count = count;
+        self.offset = offset;
+        self.mean.iter_mut().for_each(|v| *v = next());
+        self.m2.iter_mut().for_each(|v| *v = next());
+    }
 }
 
-/// `z_j = (x_j − mean_j) / (sqrt(m2_j / count) + offset)`, or the first `j` whose `z_j` is
-/// not finite.
+/// `z_j = (x_j − mean_j) / (sqrt(m2_j / count) + offset)` (0 for `0/0`), or the first `j`
+/// whose `z_j` is infinite.
 fn transform<const D: usize>(
     x: &[f32; D],
     count: u64,
@@ -137,7 +156,11 @@ fn transform<const D: usize>(
     let n = if count > 0 { count as f32 } else { 1.0 };
     let mut z = [0.0f32; D];
     for (((zj, &xj), &mj), &sj) in z.iter_mut().zip(x).zip(mean).zip(m2) {
-        *zj = (xj - mj) / (sqrt(sj / n) + offset);
+        let q = (xj - mj) / (sqrt(sj / n) + offset);
+        // NaN only from 0/0: `x` at the mean of a feature with no spread and offset 0 (the
+        // first observation, or a constant feature). Its z-score is 0. (With offset > 0 the
+        // denominator is positive and this never applies.)
+        *zj = if q.is_nan() { 0.0 } else { q };
     }
     match z.iter().position(|v| !v.is_finite()) {
         Some(index) => Err(Error::Overflow { index }),
@@ -171,6 +194,20 @@ mod tests {
         let z = s.transform(&[10.0, 6.0]).unwrap();
         assert!((z[0] as f64 - (10.0 - s.mean()[0] as f64) / s.std_at(0) as f64).abs() < 1e-5);
         assert_eq!(s.count(), 1000);
+    }
+
+    #[test]
+    fn offset_zero_starts_and_handles_a_constant_feature() {
+        // 0/0 at the first observation used to be reported as an overflow, so with offset 0
+        // `update_transform` never got past the first sample.
+        let mut s = Standardizer::<2>::new(0.0);
+        assert_eq!(s.update_transform(&[1.0, 2.0]), Ok([0.0, 0.0]));
+        assert_eq!(s.update_transform(&[3.0, 2.0]), Ok([1.0, 0.0]));
+        assert_eq!(s.count(), 2);
+        // Off the mean of a feature with no spread yet, offset 0: an honest overflow.
+        assert_eq!(s.transform(&[2.0, 2.5]), Err(Error::Overflow { index: 1 }));
+        // The 0/0 case gives +0.
+        assert_eq!(s.transform(&[2.0, 2.0]).unwrap()[1].to_bits(), 0);
     }
 
     #[test]

@@ -1,0 +1,520 @@
+//! Checkpoints in NOR flash through the [`embedded_storage`] traits (feature `storage`).
+//!
+//! [`Slots`] keeps two flash regions of the same size. Each save goes to the region that does
+//! not hold the newest valid checkpoint: it erases that region, writes the record, and writes
+//! the slot header (with a sequence number and the record's CRC) last. A power cut at any
+//! point of a save leaves the other region untouched, so [`Slots::load`] still finds the
+//! previous checkpoint: at most the checkpoint being written is lost. Loading picks the valid
+//! slot (header CRC and record CRC both right) with the newer sequence number.
+//!
+//! Nothing is buffered whole: the record streams through a 256-byte chunk on the stack, so a
+//! model of any size needs no RAM buffer of its size.
+//!
+//! # Layout of a region
+//! The region starts and ends on erase-page boundaries (`ERASE_SIZE`).
+//!
+//! | offset | size | field |
+//! |---:|---:|---|
+//! | 0 | 4 | slot magic `GLNs` |
+//! | 4 | 2 | slot format version (`u16`, 1) |
+//! | 6 | 2 | reserved, 0 |
+//! | 8 | 4 | sequence number (`u32`; the newer of two is the one `a - b` (wrapping) is positive for) |
+//! | 12 | 4 | record length in bytes (`u32`) |
+//! | 16 | 4 | CRC-32 of the record |
+//! | 20 | 4 | offset of the record in the region, `H` (`u32`) |
+//! | 24 | 4 | reserved, 0 |
+//! | 28 | 4 | CRC-32 of bytes 0..28 |
+//! | 32 | .. | `0xFF` up to `H`, the header size rounded up to `WRITE_SIZE` and `READ_SIZE` |
+//! | H | length | the record (see [`crate::persist`]), padded with `0xFF` to `WRITE_SIZE` |
+//!
+//! ```
+//! # use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashErrorKind, ReadNorFlash};
+//! # struct Ram([u8; 4096]);
+//! # impl ErrorType for Ram { type Error = NorFlashErrorKind; }
+//! # impl ReadNorFlash for Ram {
+//! #     const READ_SIZE: usize = 1;
+//! #     fn read(&mut self, o: u32, b: &mut [u8]) -> Result<(), Self::Error> {
+//! #         b.copy_from_slice(&self.0[o as usize..o as usize + b.len()]); Ok(())
+//! #     }
+//! #     fn capacity(&self) -> usize { 4096 }
+//! # }
+//! # impl NorFlash for Ram {
+//! #     const WRITE_SIZE: usize = 4;
+//! #     const ERASE_SIZE: usize = 1024;
+//! #     fn erase(&mut self, f: u32, t: u32) -> Result<(), Self::Error> {
+//! #         self.0[f as usize..t as usize].fill(0xFF); Ok(())
+//! #     }
+//! #     fn write(&mut self, o: u32, b: &[u8]) -> Result<(), Self::Error> {
+//! #         self.0[o as usize..o as usize + b.len()].copy_from_slice(b); Ok(())
+//! #     }
+//! # }
+//! use gln::storage::Slots;
+//! use gln::{Config, Gln2, Standardizer};
+//!
+//! type Model = Gln2<3, 3, 8, 2, 4>;
+//! let mut flash = Ram([0xFF; 4096]);
+//! let slots = Slots::new(0, 2048); // two regions of 2 KiB at offset 0
+//!
+//! let mut state = (Model::new(42, Config::DEFAULT), Standardizer::<3>::new(1e-3));
+//! let seq = slots.save(&mut flash, &state)?; // e.g. once an hour
+//!
+//! // After a reset:
+//! let mut restored = (Model::new(42, Config::DEFAULT), Standardizer::<3>::new(1e-3));
+//! assert_eq!(slots.load(&mut flash, &mut restored)?, seq);
+//! # Ok::<(), gln::storage::StorageError<NorFlashErrorKind>>(())
+//! ```
+
+use crate::error::Error;
+use crate::persist::{Crc32, LoadError, Persist, PersistError, Sink, Source, crc32};
+use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
+
+/// Bytes streamed per flash read or write call (a buffer on the stack).
+pub const CHUNK: usize = 256;
+/// The slot header's magic number.
+pub const SLOT_MAGIC: [u8; 4] = *b"GLNs";
+/// The slot format version.
+pub const SLOT_VERSION: u16 = 1;
+/// Bytes of the slot header before padding.
+pub const SLOT_HEADER_BYTES: usize = 32;
+const ERASED: u8 = 0xFF;
+
+/// Why a checkpoint could not be saved or loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum StorageError<E> {
+    /// The flash reported an error.
+    Flash(E),
+    /// The newest valid checkpoint is not a valid record for the target (another shape, a
+    /// newer format...); nothing changed.
+    Invalid(Error),
+    /// Neither region holds a valid checkpoint (a fresh device, or one whose only checkpoint
+    /// was being written when power failed).
+    NoCheckpoint,
+    /// The regions do not fit the flash or the checkpoint: the text says how.
+    Layout(&'static str),
+    /// The checkpoint read back after writing it is not valid (a worn or failing flash); the
+    /// previous checkpoint is still there.
+    VerifyFailed,
+}
+
+impl<E> From<Error> for StorageError<E> {
+    fn from(e: Error) -> Self {
+        StorageError::Invalid(e)
+    }
+}
+
+/// A valid checkpoint found in a region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SlotInfo {
+    /// 0 for the region at `base`, 1 for the one after it.
+    pub region: u8,
+    /// Its sequence number.
+    pub sequence: u32,
+    /// Bytes of the record.
+    pub length: u32,
+}
+
+/// Two flash regions holding the two newest checkpoints (see the [module docs](self)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Slots {
+    base: u32,
+    region_bytes: u32,
+}
+
+/// `x` rounded up to a multiple of `to` (a power of two), saturating.
+const fn round_up(x: usize, to: usize) -> usize {
+    let m = to.wrapping_sub(1);
+    x.saturating_add(m) & !m
+}
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
+
+/// `a` is newer than `b` in serial-number arithmetic.
+fn newer(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
+
+fn word(h: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    for (d, s) in w.iter_mut().zip(h.iter().skip(at)) {
+        *d = *s;
+    }
+    u32::from_le_bytes(w)
+}
+
+impl Slots {
+    /// Regions `[base, base + region_bytes)` and `[base + region_bytes, base + 2 ·
+    /// region_bytes)`, as offsets in the flash. Both must start and end on erase-page
+    /// boundaries; [`save`](Self::save) and [`load`](Self::load) check it.
+    pub const fn new(base: u32, region_bytes: u32) -> Self {
+        Self { base, region_bytes }
+    }
+
+    /// Bytes before the record in a region: the slot header padded to `F`'s write and read
+    /// sizes.
+    pub const fn header_bytes<F: NorFlash>() -> usize {
+        round_up(SLOT_HEADER_BYTES, max(F::WRITE_SIZE, F::READ_SIZE))
+    }
+
+    /// The smallest region (a whole number of erase pages) that holds a checkpoint of `P`
+    /// on `F`.
+    pub const fn region_bytes_for<F: NorFlash, P: Persist>() -> usize {
+        let used =
+            Self::header_bytes::<F>().saturating_add(round_up(P::SAVED_BYTES, F::WRITE_SIZE));
+        match used.checked_div(F::ERASE_SIZE) {
+            Some(pages) if pages.saturating_mul(F::ERASE_SIZE) == used => used,
+            Some(pages) => pages.saturating_add(1).saturating_mul(F::ERASE_SIZE),
+            None => used, // an erase size of 0: `save` reports the layout error
+        }
+    }
+
+    fn start(&self, region: u8) -> u32 {
+        if region == 0 {
+            self.base
+        } else {
+            self.base.wrapping_add(self.region_bytes)
+        }
+    }
+
+    /// Checks that both regions are aligned to `align` and inside the flash.
+    fn check_bounds<F: ReadNorFlash>(&self, flash: &F, align: usize) -> Result<(), &'static str> {
+        if !F::READ_SIZE.is_power_of_two() || F::READ_SIZE > CHUNK {
+            return Err("the flash's read size must be a power of two up to 256");
+        }
+        let (base, region) = (self.base as usize, self.region_bytes as usize);
+        if align == 0 || !base.is_multiple_of(align) || !region.is_multiple_of(align) || region == 0
+        {
+            return Err("base and region size must be non-zero multiples of the erase size");
+        }
+        let end = region
+            .checked_mul(2)
+            .and_then(|r| r.checked_add(base))
+            .ok_or("the regions overflow the address space")?;
+        if end > flash.capacity() || end > u32::MAX as usize {
+            return Err("the two regions do not fit in the flash");
+        }
+        Ok(())
+    }
+
+    /// The newest valid checkpoint, if any.
+    ///
+    /// # Errors
+    /// [`StorageError::Flash`] if a read fails; [`StorageError::Layout`] if the regions do not
+    /// fit the flash.
+    pub fn latest<F: ReadNorFlash>(
+        &self,
+        flash: &mut F,
+    ) -> Result<Option<SlotInfo>, StorageError<F::Error>> {
+        self.check_bounds(flash, F::READ_SIZE)
+            .map_err(StorageError::Layout)?;
+        let mut best: Option<SlotInfo> = None;
+        for region in 0..2u8 {
+            if let Some(info) = self.valid_slot(flash, region)? {
+                best = match best {
+                    Some(b) if !newer(info.sequence, b.sequence) => Some(b),
+                    _ => Some(info),
+                };
+            }
+        }
+        Ok(best)
+    }
+
+    /// The checkpoint in `region` and where its record starts, if its header and record
+    /// CRCs are right.
+    fn slot<F: ReadNorFlash>(
+        &self,
+        flash: &mut F,
+        region: u8,
+    ) -> Result<Option<(SlotInfo, u32)>, StorageError<F::Error>> {
+        let start = self.start(region);
+        let mut h = [0u8; SLOT_HEADER_BYTES];
+        let mut src = FlashSource::new(flash, start, SLOT_HEADER_BYTES as u32);
+        src.read(&mut h)?;
+        let (head, tail) = h.split_at(SLOT_HEADER_BYTES - 4);
+        let header_ok = head.starts_with(&SLOT_MAGIC)
+            && word(&h, 4) == u32::from(SLOT_VERSION)
+            && word(&h, 24) == 0
+            && crc32(head).to_le_bytes() == *tail;
+        if !header_ok {
+            return Ok(None);
+        }
+        let (sequence, length, record_crc, offset) =
+            (word(&h, 8), word(&h, 12), word(&h, 16), word(&h, 20));
+        let fits = (offset as usize) >= SLOT_HEADER_BYTES
+            && (offset as usize).is_multiple_of(F::READ_SIZE)
+            && u64::from(offset).saturating_add(u64::from(length)) <= u64::from(self.region_bytes);
+        if !fits {
+            return Ok(None);
+        }
+        // The record's own CRC: a record cut short or half erased by a power cut fails here.
+        let record_start = start.wrapping_add(offset);
+        let mut src = FlashSource::new(flash, record_start, length);
+        let mut crc = Crc32::new();
+        let mut chunk = [0u8; 64];
+        let mut left = length as usize;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            let part = chunk.get_mut(..n).unwrap_or(&mut []);
+            src.read(part)?;
+            crc.update(part);
+            left = left.saturating_sub(n);
+        }
+        let info = SlotInfo {
+            region,
+            sequence,
+            length,
+        };
+        Ok((crc.finish() == record_crc).then_some((info, record_start)))
+    }
+
+    fn valid_slot<F: ReadNorFlash>(
+        &self,
+        flash: &mut F,
+        region: u8,
+    ) -> Result<Option<SlotInfo>, StorageError<F::Error>> {
+        Ok(self.slot(flash, region)?.map(|(info, _)| info))
+    }
+
+    /// Loads the newest valid checkpoint into `value`; returns its sequence number. Nothing
+    /// changes on error (but see [`Persist::load_from`] for a read error while applying).
+    ///
+    /// # Errors
+    /// [`StorageError::NoCheckpoint`] if neither region holds a valid one;
+    /// [`StorageError::Invalid`] if the newest is not a valid record for `P` (another shape, a
+    /// newer format, ...); [`StorageError::Flash`] or [`StorageError::Layout`].
+    pub fn load<F: ReadNorFlash, P: Persist>(
+        &self,
+        flash: &mut F,
+        value: &mut P,
+    ) -> Result<u32, StorageError<F::Error>> {
+        let info = self.latest(flash)?.ok_or(StorageError::NoCheckpoint)?;
+        let (_, record_start) = self
+            .slot(flash, info.region)?
+            .ok_or(StorageError::NoCheckpoint)?;
+        let mut src = FlashSource::new(flash, record_start, info.length);
+        value.load_from(&mut src).map_err(|e| match e {
+            LoadError::Read(e) => e,
+            LoadError::Invalid(e) => StorageError::Invalid(e),
+        })?;
+        Ok(info.sequence)
+    }
+
+    /// Saves `value` as a new checkpoint in the region that does not hold the newest valid
+    /// one; returns its sequence number (one more than the newest's, 1 on a fresh flash).
+    ///
+    /// Erases that region, writes the record, writes the slot header last, then reads the
+    /// slot back to verify it. A power cut (or a flash error) at any point leaves the other
+    /// region, and so the previous checkpoint, untouched.
+    ///
+    /// # Errors
+    /// [`StorageError::Layout`] if the regions are not erase-aligned, do not fit the flash, or
+    /// are too small for `P` (see [`region_bytes_for`](Self::region_bytes_for)), checked
+    /// before anything is erased; [`StorageError::Flash`] for a flash error;
+    /// [`StorageError::VerifyFailed`] if the slot does not read back valid.
+    pub fn save<F: NorFlash, P: Persist>(
+        &self,
+        flash: &mut F,
+        value: &P,
+    ) -> Result<u32, StorageError<F::Error>> {
+        if !F::WRITE_SIZE.is_power_of_two() || F::WRITE_SIZE > CHUNK {
+            return Err(StorageError::Layout(
+                "the flash's write size must be a power of two up to 256",
+            ));
+        }
+        self.check_bounds(flash, max(F::ERASE_SIZE, F::READ_SIZE))
+            .map_err(StorageError::Layout)?;
+        let header = Self::header_bytes::<F>();
+        if header.saturating_add(round_up(P::SAVED_BYTES, F::WRITE_SIZE))
+            > self.region_bytes as usize
+        {
+            return Err(StorageError::Layout(
+                "the region is too small for the checkpoint (see Slots::region_bytes_for)",
+            ));
+        }
+        let latest = self.latest(flash)?;
+        let (region, sequence) = match latest {
+            Some(l) => (u8::from(l.region == 0), l.sequence.wrapping_add(1)),
+            None => (0, 1),
+        };
+        let start = self.start(region);
+        flash
+            .erase(start, start.wrapping_add(self.region_bytes))
+            .map_err(StorageError::Flash)?;
+        let record_start = start.wrapping_add(header as u32);
+        let mut sink = FlashSink {
+            flash: &mut *flash,
+            at: record_start,
+            buf: [ERASED; CHUNK],
+            fill: 0,
+            crc: Crc32::new(),
+            written: 0,
+        };
+        value.save_to(&mut sink)?;
+        let (record_crc, length) = (sink.crc.finish(), sink.written);
+        sink.flush()?;
+        if length as usize != P::SAVED_BYTES {
+            return Err(StorageError::Invalid(
+                PersistError::WrongLength {
+                    expected: P::SAVED_BYTES as u32,
+                    found: length,
+                }
+                .into(),
+            ));
+        }
+        // The commit: the slot header, written once, after the record.
+        let mut h = [ERASED; CHUNK];
+        let fields = [
+            u32::from_le_bytes(SLOT_MAGIC),
+            u32::from(SLOT_VERSION),
+            sequence,
+            length,
+            record_crc,
+            header as u32,
+            0,
+        ];
+        for (d, f) in h.chunks_exact_mut(4).zip(fields) {
+            d.copy_from_slice(&f.to_le_bytes());
+        }
+        let c = crc32(h.get(..SLOT_HEADER_BYTES - 4).unwrap_or(&[]));
+        if let Some(d) = h.get_mut(SLOT_HEADER_BYTES - 4..SLOT_HEADER_BYTES) {
+            d.copy_from_slice(&c.to_le_bytes());
+        }
+        let n = round_up(SLOT_HEADER_BYTES, F::WRITE_SIZE);
+        flash
+            .write(start, h.get(..n).unwrap_or(&[]))
+            .map_err(StorageError::Flash)?;
+        match self.valid_slot(flash, region)? {
+            Some(info) if info.sequence == sequence && info.length == length => Ok(sequence),
+            _ => Err(StorageError::VerifyFailed),
+        }
+    }
+}
+
+/// Streams a record into flash through a chunk buffer; the last chunk is padded with `0xFF`
+/// to the write size.
+struct FlashSink<'f, F> {
+    flash: &'f mut F,
+    at: u32,
+    buf: [u8; CHUNK],
+    fill: usize,
+    crc: Crc32,
+    written: u32,
+}
+
+impl<F: NorFlash> FlashSink<'_, F> {
+    fn flush(&mut self) -> Result<(), StorageError<F::Error>> {
+        if self.fill == 0 {
+            return Ok(());
+        }
+        let n = round_up(self.fill, F::WRITE_SIZE).min(CHUNK);
+        if let Some(pad) = self.buf.get_mut(self.fill..n) {
+            pad.fill(ERASED);
+        }
+        self.flash
+            .write(self.at, self.buf.get(..n).unwrap_or(&[]))
+            .map_err(StorageError::Flash)?;
+        self.at = self.at.wrapping_add(n as u32);
+        self.fill = 0;
+        Ok(())
+    }
+}
+
+impl<F: NorFlash> Sink for FlashSink<'_, F> {
+    type Error = StorageError<F::Error>;
+    fn write(&mut self, mut bytes: &[u8]) -> Result<(), Self::Error> {
+        self.crc.update(bytes);
+        self.written = self.written.wrapping_add(bytes.len() as u32);
+        while !bytes.is_empty() {
+            let room = CHUNK.saturating_sub(self.fill);
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            if let Some(dst) = self
+                .buf
+                .get_mut(self.fill..self.fill.saturating_add(now.len()))
+            {
+                dst.copy_from_slice(now);
+            }
+            self.fill = self.fill.saturating_add(now.len());
+            if self.fill == CHUNK {
+                self.flush()?;
+            }
+            bytes = later;
+        }
+        Ok(())
+    }
+}
+
+/// Reads `len` bytes of flash from `start` (aligned to the read size) through a chunk buffer
+/// of aligned reads; reading past `len` is [`PersistError::Truncated`].
+struct FlashSource<'f, F> {
+    flash: &'f mut F,
+    start: u32,
+    len: u32,
+    pos: u32,
+    buf: [u8; CHUNK],
+    /// Offset (from `start`) of `buf[0]`, and how many bytes of `buf` are loaded.
+    buf_at: u32,
+    buf_len: u32,
+}
+
+impl<'f, F: ReadNorFlash> FlashSource<'f, F> {
+    fn new(flash: &'f mut F, start: u32, len: u32) -> Self {
+        Self {
+            flash,
+            start,
+            len,
+            pos: 0,
+            buf: [0; CHUNK],
+            buf_at: 0,
+            buf_len: 0,
+        }
+    }
+}
+
+impl<F: ReadNorFlash> Source for FlashSource<'_, F> {
+    type Error = StorageError<F::Error>;
+    fn read(&mut self, out: &mut [u8]) -> Result<(), Self::Error> {
+        let end = u64::from(self.pos).saturating_add(out.len() as u64);
+        if end > u64::from(self.len) {
+            return Err(StorageError::Invalid(
+                PersistError::Truncated {
+                    needed: end as usize,
+                    found: self.len as usize,
+                }
+                .into(),
+            ));
+        }
+        for o in out.iter_mut() {
+            let in_buf = self.pos.wrapping_sub(self.buf_at);
+            if self.pos < self.buf_at || in_buf >= self.buf_len {
+                // Load the aligned chunk holding `pos`.
+                // `pos < len`, so `at <= pos < len`.
+                let at = self
+                    .pos
+                    .saturating_sub(self.pos.checked_rem(CHUNK as u32).unwrap_or(0));
+                let n = round_up(self.len.saturating_sub(at) as usize, F::READ_SIZE).min(CHUNK);
+                let dst = self.buf.get_mut(..n).unwrap_or(&mut []);
+                self.flash
+                    .read(self.start.wrapping_add(at), dst)
+                    .map_err(StorageError::Flash)?;
+                self.buf_at = at;
+                self.buf_len = n as u32;
+            }
+            *o = self
+                .buf
+                .get(self.pos.wrapping_sub(self.buf_at) as usize)
+                .copied()
+                .unwrap_or(ERASED);
+            self.pos = self.pos.wrapping_add(1);
+        }
+        Ok(())
+    }
+
+    fn rewind(&mut self) -> Result<(), Self::Error> {
+        self.pos = 0;
+        Ok(())
+    }
+}

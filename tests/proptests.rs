@@ -1,0 +1,272 @@
+//! Property tests: for arbitrary seeds, valid configurations and input streams (ordinary,
+//! hostile and invalid values mixed), over several shapes (shapes are compile-time, so each
+//! is its own concrete type):
+//! - every prediction is in `[eps, 1 - eps]`;
+//! - every weight stays finite and within `[-beta, beta]`;
+//! - `predict` never mutates the model;
+//! - save-then-load is the identity (same fingerprint and bytes, same bits afterwards);
+//! - a rejected input (bad value, bad label, bad bytes) changes nothing.
+//!
+//! Each property runs `PROPTEST_CASES` cases (proptest's default, 256, in `cargo test`; the
+//! reliability CI step sets more), each a stream of up to 48 samples.
+
+mod common;
+
+use common::{ODD_FINITE, bytes, check_probs, check_weights};
+use gln::{
+    Config, Error, Gln1, Gln2, Gln3, Gln4, Input, LearningRate, Network, Persist, Schedule,
+    Standardizer, StepScale, WeightInit,
+};
+use proptest::prelude::*;
+
+/// Floats as a stream would hold them: mostly ordinary, sometimes hostile (NaN, infinities,
+/// subnormals, huge), sometimes arbitrary bits.
+fn feature() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        8 => -5.0f32..5.0,
+        1 => prop::sample::select(ODD_FINITE.to_vec()),
+        1 => any::<u32>().prop_map(f32::from_bits),
+    ]
+}
+
+fn schedule() -> impl Strategy<Value = Schedule> {
+    prop_oneof![
+        (0.0f32..2.0).prop_map(|eta| Schedule::Constant { eta }),
+        (0.0f32..100.0, 0.0f32..1.0).prop_map(|(c, max)| Schedule::InverseTime { c, max }),
+        (0.0f32..10.0, 0.0f32..1.0, 0.0f32..1.0).prop_map(|(a, b, max)| Schedule::Hyperbolic {
+            a,
+            b,
+            max
+        }),
+        // Rare huge rates.
+        (1e10f32..f32::MAX).prop_map(|eta| Schedule::Constant { eta }),
+    ]
+}
+
+/// Valid configurations, edges included.
+fn config() -> impl Strategy<Value = Config> {
+    (
+        prop_oneof![3e-8f32..1e-4, 1e-4f32..0.49],
+        prop_oneof![0.5f32..20.0, 20.0f32..Config::MAX_BETA, 1e-6f32..0.5],
+        schedule(),
+        prop_oneof![Just(0.0f32), 0.0f32..0.1],
+        prop_oneof![Just(f32::INFINITY), 0.5f32..200.0],
+        any::<bool>(),
+        prop_oneof![0.0f32..1.0, 1.0f32..1e6],
+    )
+        .prop_map(
+            |(eps, beta, schedule, floor, fan_in_ref, zero, offset_std)| Config {
+                eps,
+                beta,
+                learning_rate: LearningRate {
+                    schedule,
+                    floor,
+                    scale: if fan_in_ref == f32::INFINITY {
+                        StepScale::None
+                    } else {
+                        StepScale::HiddenFanIn {
+                            reference: fan_in_ref,
+                        }
+                    },
+                },
+                // A box under 1/2 needs zero initial weights.
+                init: if zero || beta < 0.5 {
+                    WeightInit::Zero
+                } else {
+                    WeightInit::Average
+                },
+                offset_std,
+            },
+        )
+        .prop_filter("a valid configuration", |c| c.check().is_ok())
+}
+
+/// A stream step: side information, a label (sometimes out of range) and which call to make.
+type Step = (Vec<f32>, usize, u8);
+
+fn stream(d: usize, n: usize) -> impl Strategy<Value = Vec<Step>> {
+    prop::collection::vec(
+        (prop::collection::vec(feature(), d), 0..n + 2, any::<u8>()),
+        1..48,
+    )
+}
+
+/// Runs a stream through a model of type `M`, checking every property at every step.
+fn check_stream<M, const D: usize, const N: usize>(
+    make: fn(u64, Config) -> M,
+    seed: u64,
+    config: Config,
+    steps: &[Step],
+) -> Result<(), TestCaseError>
+where
+    M: Network<D, D, N> + Persist + Clone + PartialEq + core::fmt::Debug,
+{
+    let mut m = make(seed, config);
+    check_probs_ok::<D, N, M>(&m, &[0.0; D], config.eps)?;
+    for (z, label, op) in steps {
+        let z: [f32; D] = z.as_slice().try_into().unwrap();
+        let x = match Input::from_side(&z) {
+            Ok(x) => x,
+            Err(e) => {
+                // Rejected before it reaches the model: only non-finite values are.
+                prop_assert!(
+                    matches!(e, Error::NonFinite { .. }),
+                    "rejected with {:?}",
+                    e
+                );
+                prop_assert!(z.iter().any(|v| !v.is_finite()));
+                continue;
+            }
+        };
+        prop_assert!(z.iter().all(|v| v.is_finite()));
+        let (before, fp) = (m.clone(), m.fingerprint());
+        let p = m.predict_all(&x);
+        let _ = m.predict_class(&x);
+        prop_assert_eq!(&m, &before, "predict mutated the model");
+        prop_assert_eq!(m.fingerprint(), fp);
+        check_probs(&p, config.eps);
+        if *label < N {
+            let q = if op % 3 == 0 {
+                let t: [bool; N] = core::array::from_fn(|i| (op >> (i % 8)) & 1 == 1);
+                m.learn_targets(&x, &t)
+            } else {
+                m.learn_class(&x, *label).unwrap()
+            };
+            // Learning returns what predict said before the update.
+            prop_assert_eq!(p.map(f32::to_bits), q.map(f32::to_bits));
+            prop_assert_eq!(m.steps(), before.steps() + 1);
+        } else {
+            let b = bytes(&m);
+            prop_assert_eq!(
+                m.learn_class(&x, *label),
+                Err(Error::LabelOutOfRange {
+                    label: *label,
+                    classes: N
+                })
+            );
+            prop_assert_eq!(&m, &before);
+            prop_assert_eq!(bytes(&m), b);
+        }
+        check_weights(&m);
+    }
+
+    // Save, then load into a model of another seed and configuration: the identity.
+    let saved = bytes(&m);
+    let mut other = make(seed ^ 0xFFFF, Config::DEFAULT);
+    other.load(&saved).unwrap();
+    prop_assert_eq!(other.fingerprint(), m.fingerprint());
+    prop_assert_eq!(other.config(), m.config());
+    prop_assert_eq!(bytes(&other), saved.clone());
+    let z: [f32; D] = core::array::from_fn(|i| i as f32 * 0.37 - 1.0);
+    let x = Input::from_side(&z).unwrap();
+    for label in 0..N {
+        let a = m.learn_class(&x, label).unwrap();
+        let b = other.learn_class(&x, label).unwrap();
+        prop_assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
+    }
+    prop_assert_eq!(other.fingerprint(), m.fingerprint());
+
+    // A corrupted byte: rejected, target unchanged.
+    let at = (seed as usize) % saved.len();
+    let mut bad = saved.clone();
+    bad[at] ^= 1 << ((seed >> 32) % 8);
+    let (before, b) = (other.clone(), bytes(&other));
+    prop_assert!(other.load(&bad).is_err());
+    prop_assert_eq!(&other, &before);
+    prop_assert_eq!(bytes(&other), b);
+    Ok(())
+}
+
+fn check_probs_ok<const D: usize, const N: usize, M: Network<D, D, N>>(
+    m: &M,
+    z: &[f32; D],
+    eps: f32,
+) -> Result<(), TestCaseError> {
+    check_probs(&m.predict_all(&Input::from_side(z).unwrap()), eps);
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn gln1_binary(seed: u64, config in config(), steps in stream(2, 1)) {
+        check_stream::<_, 2, 1>(Gln1::<2, 2, 1, 2>::new, seed, config, &steps)?;
+    }
+
+    #[test]
+    fn gln1_four_heads(seed: u64, config in config(), steps in stream(3, 4)) {
+        check_stream::<_, 3, 4>(Gln1::<3, 3, 3, 8, 4>::new, seed, config, &steps)?;
+    }
+
+    #[test]
+    fn gln2_binary(seed: u64, config in config(), steps in stream(4, 1)) {
+        check_stream::<_, 4, 1>(Gln2::<4, 4, 5, 2, 4>::new, seed, config, &steps)?;
+    }
+
+    #[test]
+    fn gln3_three_heads(seed: u64, config in config(), steps in stream(5, 3)) {
+        check_stream::<_, 5, 3>(Gln3::<5, 5, 8, 4, 3, 8, 3>::new, seed, config, &steps)?;
+    }
+
+    #[test]
+    fn gln3_wide_inputs(seed: u64, config in config(), steps in stream(17, 1)) {
+        // 17 inputs: the 16-lane dot product path with a remainder.
+        check_stream::<_, 17, 1>(Gln3::<17, 17, 4, 3, 2, 4>::new, seed, config, &steps)?;
+    }
+
+    #[test]
+    fn gln4_two_heads(seed: u64, config in config(), steps in stream(3, 2)) {
+        check_stream::<_, 3, 2>(Gln4::<3, 3, 4, 3, 2, 2, 4, 2>::new, seed, config, &steps)?;
+    }
+
+    #[test]
+    fn standardizer_stream(
+        offset in prop_oneof![Just(0.0f32), 0.0f32..10.0, 1e30f32..f32::MAX],
+        xs in prop::collection::vec(prop::collection::vec(feature(), 3), 1..64),
+    ) {
+        let mut s = Standardizer::<3>::new(offset);
+        for x in &xs {
+            let x: [f32; 3] = x.as_slice().try_into().unwrap();
+            let before = s;
+            match s.update_transform(&x) {
+                Ok(z) => {
+                    prop_assert!(z.iter().all(|v| v.is_finite()));
+                    prop_assert_eq!(s.count(), before.count() + 1);
+                }
+                Err(Error::NonFinite { index }) => {
+                    prop_assert!(!x[index].is_finite());
+                    prop_assert_eq!(s, before);
+                }
+                Err(Error::Overflow { .. }) => prop_assert_eq!(s, before),
+                Err(e) => prop_assert!(false, "unexpected {:?}", e),
+            }
+            prop_assert!(s.mean().iter().all(|m| m.is_finite()));
+            let saved = bytes(&s);
+            let back = Standardizer::<3>::from_bytes(&saved).unwrap();
+            prop_assert_eq!(back, s);
+            prop_assert_eq!(bytes(&back), saved);
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_load_into_a_model(
+        raw in prop::collection::vec(any::<u8>(), 0..600),
+        keep_header in any::<bool>(),
+    ) {
+        type M = Gln2<4, 4, 5, 2, 4>;
+        let mut m = M::new(1, Config::DEFAULT);
+        let mut raw = raw;
+        if keep_header && raw.len() >= 64 {
+            // A real header, so the checks past the magic, version and shape run.
+            let good = bytes(&m);
+            raw[..64].copy_from_slice(&good[..64]);
+        }
+        let (before, b) = (m.clone(), bytes(&m));
+        if m.load(&raw).is_ok() {
+            // Only possible if the random tail has the right CRC; then it must be valid.
+            check_weights(&m);
+        } else {
+            prop_assert_eq!(&m, &before);
+            prop_assert_eq!(bytes(&m), b);
+        }
+    }
+}

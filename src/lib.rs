@@ -62,6 +62,7 @@ mod layer;
 pub mod math;
 mod network;
 pub mod rng;
+pub mod selftest;
 mod standardize;
 
 pub use config::{Config, LearningRate, Schedule, WeightInit};

@@ -1,7 +1,43 @@
 //! One layer of `OUT` gated geometric-mixing neurons (the weights; gating lives in `gate`).
 
 use crate::config::WeightInit;
-use crate::math::{abs, clamp, dot, sigmoid};
+use crate::math::{LANES, abs, clamp, dot, sigmoid};
+
+/// [`dot`]`(row, x)`, bit for bit; for exactly [`LANES`] inputs through [`dot_lanes`].
+#[inline(always)]
+fn row_dot<const IN: usize>(row: &[f32; IN], x: &[f32; IN]) -> f32 {
+    if IN == LANES
+        && let (Some(r), Some(x)) = (row.first_chunk::<LANES>(), x.first_chunk::<LANES>())
+    {
+        return dot_lanes(r, x);
+    }
+    dot(row, x)
+}
+
+/// [`dot`]`(a, b)` of exactly [`LANES`] = 16 elements, bit for bit, with one addition of
+/// `+0.0` where `dot` has sixteen.
+///
+/// `dot` computes lane `i` as `0.0 + p_i` (`p_i = a_i b_i`), then adds lanes `i + 8`, `i + 4`,
+/// `i + 2` and `i + 1` into lane `i`. Adding `+0.0` changes only a `-0.0`, into `+0.0`; call
+/// that `canon`. In round-to-nearest, `canon(x) + y == canon(x + y)` for all `x`, `y` (a sum
+/// is `-0.0` only when both terms are; a sum of a nonzero and its negation is `+0.0`), so a
+/// tree whose leaves are all canonical equals `canon` of the same tree on the raw products,
+/// and so does the same tree with just one canonical leaf. This function keeps lane 0's
+/// `0.0 + p_0` and drops the other fifteen: the same bits as `dot`, and on a Cortex-M4F the
+/// inputs stay in registers (about 30 fewer instructions per neuron). Every other addition,
+/// and its order, is `dot`'s.
+#[inline(always)]
+fn dot_lanes(a: &[f32; LANES], b: &[f32; LANES]) -> f32 {
+    const { assert!(LANES == 16, "dot_lanes is written for 16 lanes") };
+    let p: [f32; LANES] = core::array::from_fn(|i| a[i] * b[i]);
+    let t: [f32; 8] = core::array::from_fn(|i| {
+        let lane = if i == 0 { 0.0 + p[0] } else { p[i] };
+        lane + p[i + 8]
+    });
+    let u: [f32; 4] = core::array::from_fn(|i| t[i] + t[i + 4]);
+    let v: [f32; 2] = core::array::from_fn(|i| u[i] + u[i + 2]);
+    v[0] + v[1]
+}
 
 /// What an update needs to know about the model's clipping.
 #[derive(Clone, Copy, Debug)]
@@ -61,7 +97,7 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
             // compiler see it, so no bounds check and no panic path remain.
             let c = c & C.wrapping_sub(1);
             *sn = match (w.get(c), b.get(c)) {
-                (Some(row), Some(bias)) => dot(row, x) + bias,
+                (Some(row), Some(bias)) => row_dot(row, x) + bias,
                 _ => 0.0,
             };
         }
@@ -199,6 +235,67 @@ mod tests {
         assert!(((b0 - l.row(0, 1).1) as f64 - eta as f64 * grad_b).abs() < 2e-5);
         // The inactive row did not move.
         assert_eq!(l.row(0, 0), (&[0.0; 4], 0.0));
+    }
+
+    #[test]
+    fn dot_lanes_is_dot_bit_for_bit() {
+        // Random products with many exact zeros of both signs, cancellations, subnormals
+        // and large values: every case must give dot's bits, the sign of a zero included.
+        let special = [
+            0.0f32,
+            -0.0,
+            1.0,
+            -1.0,
+            f32::MIN_POSITIVE,
+            -f32::MIN_POSITIVE * 0.5,
+            3.0e38,
+            -3.0e38,
+            1.0e-30,
+        ];
+        let mut rng = crate::rng::SplitMix64::new(99);
+        let draw = |rng: &mut crate::rng::SplitMix64| {
+            let r = rng.next_u64();
+            if r.is_multiple_of(3) {
+                special[(r >> 8) as usize % special.len()]
+            } else {
+                rng.next_normal() * 4.0
+            }
+        };
+        let mut zeros = 0;
+        for case in 0..200_000 {
+            let mut a: [f32; LANES] = core::array::from_fn(|_| draw(&mut rng));
+            let b: [f32; LANES] = core::array::from_fn(|_| draw(&mut rng));
+            match case % 8 {
+                // Exact cancellation between lanes.
+                0 => a[8] = -a[0] * b[0] / b[8],
+                // Only zero products, of random signs.
+                1 => a
+                    .iter_mut()
+                    .for_each(|v| *v = if draw(&mut rng) < 0.0 { -0.0 } else { 0.0 }),
+                // Only -0.0 products: the raw sum would be -0.0, dot's is +0.0.
+                2 => a = core::array::from_fn(|i| if b[i] < 0.0 { 0.0 } else { -0.0 }),
+                _ => {}
+            }
+            let (want, got) = (dot(&a, &b), dot_lanes(&a, &b));
+            assert!(
+                want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()),
+                "case {case}: {a:?} . {b:?}: dot {want:e} dot_lanes {got:e}"
+            );
+            zeros += usize::from(want == 0.0);
+        }
+        assert!(
+            zeros > 40_000,
+            "too few zero results to test signs: {zeros}"
+        );
+        // And through a layer's forward pass.
+        let mut l: Layer<LANES, 1, 1> = Layer::new(WeightInit::Zero);
+        l.set_row(0, 0, [-0.0; LANES], -0.0);
+        let mut s = [1.0];
+        l.forward(&[0], &[1.0; LANES], &mut s);
+        assert_eq!(
+            s[0].to_bits(),
+            (dot(&[-0.0; LANES], &[1.0; LANES]) + -0.0).to_bits()
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every board crate, runs every emulated board under QEMU (each run under `timeout`,
 # from the runner line of the board's .cargo/config.toml), and compares
-#   - each run's output with boards/expected/<binary>.run (fingerprints, instruction counts
+#   - each run's output with boards/expected/<board>.run, or <board>-<binary>.run for a
+#     board's other binaries (fingerprints, instruction counts
 #     under -icount shift=0, stack depths: all deterministic), and its exit status (a board
 #     exits with failure when its fingerprint is not the reference);
 #   - every binary's .text/.data/.bss (arm-none-eabi-size) with boards/expected/sizes.txt.
@@ -48,7 +49,7 @@ done
 
 # board crate : binaries it runs under QEMU
 emulated=(
-    "microbit:microbit"
+    "microbit:microbit bench-tiny"
     "lm3s6965evb:lm3s6965evb"
     "mps2-an386:mps2-an386 bench-tiny bench-reference bench-large"
     "mps2-an500:mps2-an500"
@@ -73,6 +74,10 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 sizes="$out/sizes.txt"
 printf '%-36s %8s %8s %8s\n' "binary" "text" "data" "bss" >"$sizes"
+
+run_name() { # board binary -> name of its expected output
+    if [ "$1" = "$2" ]; then echo "$1"; else echo "$1-$2"; fi
+}
 
 record_size() { # board binary
     local elf
@@ -100,15 +105,16 @@ done
 for entry in "${emulated[@]}"; do
     board="${entry%%:*}"
     for bin in ${entry#*:}; do
+        name="$(run_name "$board" "$bin")"
         echo "== run $board/$bin"
         status=0
         # The runner line (.cargo/config.toml) wraps QEMU in `timeout`; this outer one also
         # bounds cargo itself.
         (cd "$board" && timeout 300 cargo run --release --quiet --bin "$bin") \
-            >"$out/$bin.run" 2>"$out/$bin.err" || status=$?
-        cat "$out/$bin.run"
+            >"$out/$name.run" 2>"$out/$name.err" || status=$?
+        cat "$out/$name.run"
         if [ "$status" != 0 ]; then
-            cat "$out/$bin.err" >&2
+            cat "$out/$name.err" >&2
             if [ "$status" = 124 ]; then
                 fail "$board/$bin timed out"
             else
@@ -117,10 +123,10 @@ for entry in "${emulated[@]}"; do
             continue
         fi
         if [ "$bless" = 0 ]; then
-            if [ ! -f "$expected/$bin.run" ]; then
-                fail "$board/$bin: no expected output boards/expected/$bin.run (run with --bless)"
-            elif ! diff -u "$expected/$bin.run" "$out/$bin.run"; then
-                fail "$board/$bin: output differs from boards/expected/$bin.run (diff above)"
+            if [ ! -f "$expected/$name.run" ]; then
+                fail "$board/$bin: no expected output boards/expected/$name.run (run with --bless)"
+            elif ! diff -u "$expected/$name.run" "$out/$name.run"; then
+                fail "$board/$bin: output differs from boards/expected/$name.run (diff above)"
             fi
         fi
     done
@@ -157,8 +163,10 @@ fi
 if [ "$bless" = 1 ]; then
     mkdir -p "$expected"
     for entry in "${emulated[@]}"; do
+        board="${entry%%:*}"
         for bin in ${entry#*:}; do
-            cp "$out/$bin.run" "$expected/$bin.run"
+            name="$(run_name "$board" "$bin")"
+            cp "$out/$name.run" "$expected/$name.run"
         done
     done
     if [ "$real" = 1 ]; then

@@ -8,7 +8,12 @@
 set -euo pipefail
 start=$SECONDS
 
-rustup target add thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf
+targets=(thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf)
+if ! rustup target add "${targets[@]}"; then
+    echo "30-boards: FAIL: rustup could not install ${targets[*]}" >&2
+    echo "(shared/docs/targets.md describes a fallback: Debian's rustc-web with -Zbuild-std=core)" >&2
+    exit 1
+fi
 
 missing=()
 command -v qemu-system-arm >/dev/null || missing+=(qemu-system-arm)

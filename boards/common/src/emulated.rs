@@ -96,12 +96,17 @@ pub fn parity_main(board: &str, core: &str) -> ! {
     hprintln!("board {} ({})", board, core);
     systick();
     let model = MODEL.take();
-    let report = match bernoulli::run(model) {
+    let cal = calibration();
+    let (report, ticks) = measure::ticks(|| bernoulli::run(model));
+    let report = match report {
         Ok(r) => r,
         Err(e) => panic!("{}", e),
     };
     hprintln!("parity {}", report);
-    let cal = calibration();
+    hprintln!(
+        "parity run (the whole self-test): {} instructions",
+        cal.instructions(u64::from(ticks))
+    );
     let shape = Shape {
         name: core::any::type_name::<bernoulli::Model>(),
         bytes: size_of::<bernoulli::Model>(),

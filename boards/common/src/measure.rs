@@ -64,6 +64,12 @@ impl Calibration {
         }
     }
 
+    /// `ticks` converted to whole instructions (rounded).
+    pub fn instructions(&self, ticks: u64) -> u64 {
+        let num = ticks.saturating_mul(self.instructions);
+        (num + self.ticks / 2) / self.ticks.max(1)
+    }
+
     /// `ticks` converted to instructions, per `n` (rounded to hundredths).
     pub fn per(&self, ticks: u64, n: u64) -> crate::Ratio {
         crate::Ratio {

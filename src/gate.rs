@@ -16,10 +16,15 @@ const BLOCK: usize = 16;
 /// Stored transposed (`planes[j][n][i]`: component `j` of hyperplane `i` of neuron `n`) so
 /// that one pass over `z` serves every neuron: each `z_j` is loaded once and multiplied into
 /// up to [`BLOCK`] running dot products held in registers.
+///
+/// `repr(C)` with the offsets first: they are then within reach of a load's immediate offset
+/// from the struct's address (a Cortex-M `vldr` reaches 1020 bytes), instead of behind the
+/// planes, which saves an address computation per comparison.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub(crate) struct Gates<const D: usize, const W: usize, const K: usize> {
-    planes: [[[f32; K]; W]; D],
     offsets: [[f32; K]; W],
+    planes: [[[f32; K]; W]; D],
 }
 
 impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
@@ -65,13 +70,13 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     /// The context index of each neuron for side information `z`.
     ///
     /// Every dot product `v_i · z` is summed sequentially over `j` from 0; the blocking only
-    /// decides which dot products run side by side, so the bits do not depend on it.
-    #[inline(never)]
+    /// decides which dot products run side by side, so the bits do not depend on it. Each
+    /// block is compared with its offsets as soon as it is complete (no array of every dot
+    /// product, no second pass).
     pub(crate) fn contexts(&self, z: &[f32; D]) -> [usize; W] {
-        let mut dots = [[0.0f32; K]; W];
-        let flat = dots.as_flattened_mut();
+        let mut ctx = [0usize; W];
         let mut start = 0;
-        while start < flat.len() {
+        while start < W.saturating_mul(K) {
             let mut acc = [0.0f32; BLOCK];
             for (row, zj) in self.planes.iter().zip(z) {
                 let seg = row.as_flattened().get(start..).unwrap_or(&[]);
@@ -79,27 +84,34 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
                     *a += v * zj;
                 }
             }
-            for (d, a) in flat.iter_mut().skip(start).zip(acc) {
-                *d = a;
-            }
+            self.mark(&acc, start, &mut ctx);
             start = start.saturating_add(BLOCK);
         }
-        self.bits(&dots)
+        ctx
     }
 
-    /// Context indices from the dot products. Kept out of line: inlined, it lets the
-    /// vectoriser pack the accumulators of [`Gates::contexts`] by this loop's access pattern,
-    /// which costs a shuffle per multiply-add.
-    #[inline(never)]
-    fn bits(&self, dots: &[[f32; K]; W]) -> [usize; W] {
-        let mut ctx = [0usize; W];
-        for ((c, d), o) in ctx.iter_mut().zip(dots).zip(&self.offsets) {
-            *c = d.iter().zip(o).enumerate().fold(
-                0,
-                |idx, (i, (di, oi))| if di > oi { idx | (1 << i) } else { idx },
-            );
+    /// Sets the context bits of the block of dot products starting at flat index `start`
+    /// (dot product `f` is hyperplane `f % K` of neuron `f / K`).
+    ///
+    /// Inlined on Arm, where the comparisons then read the sums straight from the registers
+    /// (about 1500 fewer instructions per `learn` of the reference shape on a Cortex-M4F).
+    /// Kept out of line elsewhere: inlined on x86-64, it lets the vectoriser pack the
+    /// accumulators of [`Gates::contexts`] by this loop's access pattern, which costs a
+    /// shuffle per multiply-add. The bits are the same either way.
+    #[cfg_attr(target_arch = "arm", inline(always))]
+    #[cfg_attr(not(target_arch = "arm"), inline(never))]
+    fn mark(&self, acc: &[f32; BLOCK], start: usize, ctx: &mut [usize; W]) {
+        let offs = self.offsets.as_flattened().get(start..).unwrap_or(&[]);
+        for (b, (a, o)) in acc.iter().zip(offs).enumerate() {
+            // K > 0 here: with K = 0 there is no dot product, so no block to mark.
+            let f = start.saturating_add(b);
+            let (Some(n), Some(i)) = (f.checked_div(K), f.checked_rem(K)) else {
+                continue;
+            };
+            if let Some(c) = ctx.get_mut(n) {
+                *c |= usize::from(a > o) << i;
+            }
         }
-        ctx
     }
 
     /// Visits the hyperplane components (in storage order), then the offsets.

@@ -79,6 +79,7 @@ pub mod math;
 mod network;
 pub mod persist;
 pub mod rng;
+pub mod selftest;
 mod standardize;
 #[cfg(feature = "storage")]
 pub mod storage;

@@ -69,23 +69,35 @@ pub const LANES: usize = 16;
 /// Dot product over the common length `n` of `a` and `b` (0 for empty slices; NaN or
 /// infinite values propagate as IEEE 754 says).
 ///
-/// If `n < LANES`, a plain sum in increasing index order, starting from `0.0`. Otherwise,
-/// element `i` is added to partial sum `i % LANES` in increasing `i`, and the partial sums are
-/// combined by halving: `s_i += s_{i+8}` for `i < 8`, then `s_i += s_{i+4}` for `i < 4`, then
-/// `s_i += s_{i+2}` for `i < 2`, then `s_0 + s_1` (the tree a SIMD unit computes naturally).
+/// With `p_i = a_i b_i`: if `n < LANES`, the plain sum `((p_0 + p_1) + p_2) + ...` in index
+/// order. Otherwise partial sum `k` (for `k < LANES`) starts at `p_k` and adds
+/// `p_{k + LANES}`, `p_{k + 2 LANES}`, ... in order; the partial sums are then combined by
+/// halving: `s_k += s_{k+8}` for `k < 8`, then `s_k += s_{k+4}` for `k < 4`, then
+/// `s_k += s_{k+2}` for `k < 2`, then `s_0 + s_1` (the tree a SIMD unit computes naturally).
+/// No sum starts from `0.0`: adding `+0.0` can only turn a `-0.0` into `+0.0`, yet the
+/// compiler must keep it, at one instruction per lane.
+///
 /// That order is part of the crate's bit-exact contract: change it and every golden
 /// fingerprint changes.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (a.split_at(n).0, b.split_at(n).0);
-    if n < LANES {
-        return a.iter().zip(b).fold(0.0, |s, (x, y)| s + x * y);
-    }
     let (ca, ra) = a.as_chunks::<LANES>();
     let (cb, rb) = b.as_chunks::<LANES>();
+    let (Some((first_a, more_a)), Some((first_b, more_b))) = (ca.split_first(), cb.split_first())
+    else {
+        let mut products = a.iter().zip(b).map(|(x, y)| x * y);
+        return match products.next() {
+            Some(p0) => products.fold(p0, |s, p| s + p),
+            None => 0.0,
+        };
+    };
     let mut s = [0.0f32; LANES];
-    for (x, y) in ca.iter().zip(cb) {
+    for ((si, xi), yi) in s.iter_mut().zip(first_a).zip(first_b) {
+        *si = xi * yi;
+    }
+    for (x, y) in more_a.iter().zip(more_b) {
         for ((si, xi), yi) in s.iter_mut().zip(x).zip(y) {
             *si += xi * yi;
         }
@@ -101,7 +113,8 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
         half /= 2;
     }
-    s[0]
+    let [s0, ..] = s;
+    s0
 }
 
 /// Square root usable in a `const fn` (Newton's method from an exponent-halving guess).
@@ -184,8 +197,8 @@ mod tests {
     fn dot_matches_the_documented_order() {
         let a: [f32; 19] = core::array::from_fn(|i| (i as f32 * 0.37).sin() * 3.0);
         let b: [f32; 19] = core::array::from_fn(|i| (i as f32 * 1.13).cos() + 0.1);
-        let mut s = [0.0f32; 16];
-        for i in 0..19 {
+        let mut s: [f32; 16] = core::array::from_fn(|i| a[i] * b[i]);
+        for i in 16..19 {
             s[i % 16] += a[i] * b[i];
         }
         let t: [f32; 8] = core::array::from_fn(|i| s[i] + s[i + 8]);
@@ -194,10 +207,16 @@ mod tests {
         assert_eq!(dot(&a, &b).to_bits(), want.to_bits());
         let naive: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
         assert!((dot(&a, &b) as f64 - naive).abs() < 1e-5);
-        assert_eq!(
-            dot(&a[..3], &b),
-            ((0.0 + a[0] * b[0]) + a[1] * b[1]) + a[2] * b[2]
-        );
+        assert_eq!(dot(&a[..3], &b), (a[0] * b[0] + a[1] * b[1]) + a[2] * b[2]);
+        // Exactly one chunk: the tree over the products themselves.
+        let p: [f32; 16] = core::array::from_fn(|i| a[i] * b[i]);
+        let t: [f32; 8] = core::array::from_fn(|i| p[i] + p[i + 8]);
+        let u: [f32; 4] = core::array::from_fn(|i| t[i] + t[i + 4]);
+        let want16 = (u[0] + u[2]) + (u[1] + u[3]);
+        assert_eq!(dot(&a[..16], &b[..16]).to_bits(), want16.to_bits());
+        // Sums of negative zeros stay -0.0 (an addition of +0.0 would make them +0.0).
+        assert_eq!(dot(&[-0.0; 20], &[1.0; 20]).to_bits(), (-0.0f32).to_bits());
+        assert_eq!(dot(&[-0.0; 3], &[1.0; 3]).to_bits(), (-0.0f32).to_bits());
         assert_eq!(dot(&[], &[]), 0.0);
     }
 

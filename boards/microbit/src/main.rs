@@ -1,0 +1,4 @@
+//! Cortex-M0 (QEMU `microbit`): the parity scenario, then the work per step of its shape.
+#![no_std]
+#![no_main]
+board_common::emulated_main!("Cortex-M0");

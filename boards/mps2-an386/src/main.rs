@@ -1,0 +1,4 @@
+//! Cortex-M4F (QEMU `mps2-an386`): the parity scenario, then the work per step of its shape.
+#![no_std]
+#![no_main]
+board_common::emulated_main!("Cortex-M4F");

@@ -76,11 +76,16 @@ impl LearningRate {
 
     /// The base rate `η_t` at step `t` (before scaling).
     pub fn at(&self, t: u64) -> f32 {
-        let t = t as f32;
+        // `t` as f32 only where a schedule needs it, through u32 when it fits: the same value
+        // (both conversions round to nearest), without a 64-bit software conversion on Arm.
+        let t = || match u32::try_from(t) {
+            Ok(t) => t as f32,
+            Err(_) => t as f32,
+        };
         let eta = match self.schedule {
             Schedule::Constant { eta } => eta,
-            Schedule::InverseTime { c, max } => min(max, c / t),
-            Schedule::Hyperbolic { a, b, max } => min(max, a / (1.0 + b * t)),
+            Schedule::InverseTime { c, max } => min(max, c / t()),
+            Schedule::Hyperbolic { a, b, max } => min(max, a / (1.0 + b * t())),
         };
         if eta < self.floor { self.floor } else { eta }
     }

@@ -75,19 +75,51 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     /// product, no second pass).
     pub(crate) fn contexts(&self, z: &[f32; D]) -> [usize; W] {
         let mut ctx = [0usize; W];
+        let total = W.saturating_mul(K);
         let mut start = 0;
-        while start < W.saturating_mul(K) {
-            let mut acc = [0.0f32; BLOCK];
-            for (row, zj) in self.planes.iter().zip(z) {
-                let seg = row.as_flattened().get(start..).unwrap_or(&[]);
+        while start < total {
+            let end = start.saturating_add(BLOCK);
+            let acc = if end <= total {
+                self.full_block(z, start)
+            } else {
+                self.partial_block(z, start)
+            };
+            self.mark(&acc, start, &mut ctx);
+            start = end;
+        }
+        ctx
+    }
+
+    /// The [`BLOCK`] dot products from flat index `start`, all of which exist: a fixed-size
+    /// inner loop that the compiler unrolls with the sums in registers.
+    #[inline(always)]
+    fn full_block(&self, z: &[f32; D], start: usize) -> [f32; BLOCK] {
+        let mut acc = [0.0f32; BLOCK];
+        for (row, zj) in self.planes.iter().zip(z) {
+            let seg = row
+                .as_flattened()
+                .get(start..)
+                .and_then(|r| r.first_chunk::<BLOCK>());
+            if let Some(seg) = seg {
                 for (a, v) in acc.iter_mut().zip(seg) {
                     *a += v * zj;
                 }
             }
-            self.mark(&acc, start, &mut ctx);
-            start = start.saturating_add(BLOCK);
         }
-        ctx
+        acc
+    }
+
+    /// The last, partial block of dot products from flat index `start`.
+    #[inline(always)]
+    fn partial_block(&self, z: &[f32; D], start: usize) -> [f32; BLOCK] {
+        let mut acc = [0.0f32; BLOCK];
+        for (row, zj) in self.planes.iter().zip(z) {
+            let seg = row.as_flattened().get(start..).unwrap_or(&[]);
+            for (a, v) in acc.iter_mut().zip(seg) {
+                *a += v * zj;
+            }
+        }
+        acc
     }
 
     /// Sets the context bits of the block of dot products starting at flat index `start`

@@ -103,6 +103,9 @@ macro_rules! gln_network {
             config: Config,
             seed: u64,
             steps: u64,
+            /// `config.logit_bound()` (a `logf`), computed by the first `learn` so that later
+            /// calls need not; 0 until then. Derived state: not saved, not fingerprinted.
+            logit: f32,
         }
 
         impl<
@@ -155,7 +158,7 @@ macro_rules! gln_network {
                 let mut rng = SplitMix64::new(seed);
                 $( let $g = Gates::new(&mut rng, config.offset_std); )+
                 let head = $Head { $( $l: Layer::new(config.init), )+ };
-                Self { $( $g, )+ heads: [head; N], config, seed, steps: 0 }
+                Self { $( $g, )+ heads: [head; N], config, seed, steps: 0, logit: 0.0 }
             }
 
             /// As [`Self::new`], with an error instead of a panic for an invalid `config`.
@@ -198,7 +201,7 @@ macro_rules! gln_network {
             /// used as it is (a huge value just falls on one side of every hyperplane), and
             /// base logits are clipped to `±logit(1 - eps)`, infinities included.
             pub fn predict_all(&self, x: &Input<'_, D, B>) -> [f32; N] {
-                let clip = Clip::new(self.config.logit_bound(), self.config.beta);
+                let clip = self.clip();
                 let eps = self.config.eps;
                 let z = x.side();
                 $( let $g = self.$g.contexts(z); )+
@@ -237,7 +240,10 @@ macro_rules! gln_network {
             pub fn learn_targets(&mut self, x: &Input<'_, D, B>, targets: &[bool; N]) -> [f32; N] {
                 self.steps = self.steps.saturating_add(1);
                 let config = self.config;
-                let clip = Clip::new(config.logit_bound(), config.beta);
+                if !(self.logit > 0.0) {
+                    self.logit = config.logit_bound();
+                }
+                let clip = self.clip();
                 let eta = config.learning_rate.at(self.steps);
                 let z = x.side();
                 $( let $g = self.$g.contexts(z); )+
@@ -322,6 +328,13 @@ macro_rules! gln_network {
                 self.config = config;
                 self.seed = seed;
                 self.steps = steps;
+                self.logit = 0.0;
+            }
+
+            /// The clipping bounds, from the cached `logit(1 - eps)` when there is one.
+            fn clip(&self) -> Clip {
+                let logit = if self.logit > 0.0 { self.logit } else { self.config.logit_bound() };
+                Clip::new(logit, self.config.beta)
             }
         }
 

@@ -32,6 +32,11 @@
 //! # Ok::<(), gln::Error>(())
 //! ```
 //!
+//! # Real-valued targets
+//! [`gaussian`] holds the Gaussian GLN ([`gaussian::GaussianGln1`] to
+//! [`gaussian::GaussianGln4`]): the same gating, neurons that mix Gaussians, a predicted mean
+//! and variance for a real target, and its negative log-likelihood as an anomaly score.
+//!
 //! # Bit-exact everywhere
 //! All transcendental math goes through [`math`] (libm), dot products use a fixed summation
 //! order, and hyperplanes come from [`rng::SplitMix64`]: the same seed and the same stream give
@@ -56,6 +61,7 @@
 pub mod config;
 mod error;
 mod gate;
+pub mod gaussian;
 pub mod hash;
 mod input;
 mod layer;

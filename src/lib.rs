@@ -59,6 +59,7 @@
 )]
 
 pub mod config;
+pub mod detector;
 mod error;
 mod gate;
 pub mod gaussian;

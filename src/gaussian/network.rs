@@ -39,6 +39,13 @@ pub trait GaussianNetwork<const D: usize, const B: usize, const N: usize> {
     fn config(&self) -> &GaussianConfig;
     /// See [`GaussianGln3::reset`].
     fn reset(&mut self);
+    /// A fresh network: see [`GaussianGln3::new`] (not `const`: trait methods cannot be).
+    ///
+    /// # Panics
+    /// As `new`, for an invalid `config`.
+    fn build(seed: u64, config: GaussianConfig) -> Self
+    where
+        Self: Sized;
 }
 
 const NO_MIX: Mix = Mix {
@@ -298,6 +305,9 @@ macro_rules! gaussian_network {
             }
             fn reset(&mut self) {
                 $Net::reset(self)
+            }
+            fn build(seed: u64, config: GaussianConfig) -> Self {
+                $Net::new(seed, config)
             }
         }
 

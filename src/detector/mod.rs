@@ -7,13 +7,23 @@
 //!    and for several channels a regression on each other channel's current value), each
 //!    a Gaussian whose variance is its own running squared error, mixed by a Gaussian GLN
 //!    gated on recent values, differences, volatility and the other channels;
-//! 3. scores the reading *before* learning from it: the negative log-likelihood (nats)
-//!    summed over channels, optionally smoothed;
-//! 4. compares the score with an adaptive threshold (streaming quantiles of recent scores)
-//!    after a warm-up, and returns a [`Verdict`] (score, threshold, yes/no, the most
-//!    surprising channel, what was expected);
-//! 5. learns (unless learning is frozen): the model, the predictors' error variances, the
-//!    standardisation and the threshold.
+//! 3. scores the reading *before* learning from it. Two surprises per channel: of the
+//!    prediction (the negative log-likelihood of the reading under the model) and of the
+//!    level (`½ z²`, how unusual the value is for the channel overall). Each is standardised
+//!    by its own running location and spread (the *calibration*), optionally smoothed, and
+//!    the score is `Σ_channels |prediction| + level_weight · level` (`|·|` when two-sided:
+//!    a channel suddenly too predictable counts too);
+//! 4. flags the reading after a warm-up when a test passes its adaptive threshold (streaming
+//!    quantiles of its recent values): the instant score (a reading that does not fit), a
+//!    channel's smoothed prediction or level surprise (a change that lasts), or a channel
+//!    repeating the same value far longer than it ever did (a stuck sensor); it returns a
+//!    [`Verdict`] (score, yes/no, [`Reason`], channel, what was expected);
+//! 5. learns (unless frozen): the model (robustly: targets limited to a few σ of the
+//!    prediction), the predictors' error variances, the standardisation, the calibration
+//!    and the thresholds (values above a threshold count as if at it).
+//!
+//! The defaults suit sensor streams; set `warmup` to cover at least one cycle of the signal
+//! (a day for a room or a shift pattern) and `threshold_rate` to about one over a cycle.
 //!
 //! Its memory is fixed by its type: `CH` channels, a window of `W` readings
 //! ([`heapless::HistoryBuf`]), and `CH` models of type `M` (one per channel). The model's
@@ -94,7 +104,8 @@ pub const SENSOR_MODEL_CONFIG: GaussianConfig = GaussianConfig {
     offset_std: 0.05,
 };
 
-/// Settings of a [`Detector`]. [`DetectorConfig::DEFAULT`] needs no tuning for a start.
+/// Settings of a [`Detector`]. [`DetectorConfig::DEFAULT`] needs no tuning for a start,
+/// except for the signal's rhythm (`warmup`, `threshold_rate`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DetectorConfig {
@@ -108,7 +119,8 @@ pub struct DetectorConfig {
     pub threshold_k: f32,
     /// The same for the (smoothed) score, whose distribution has a much lighter tail. `> 0`.
     pub sustained_k: f32,
-    /// Memory of the threshold's quantiles: about `1 / threshold_rate` recent scores.
+    /// Memory of the thresholds' quantiles: about `1 / threshold_rate` recent values (make it
+    /// cover a cycle of the signal). In `(0, 1]`.
     pub threshold_rate: f32,
     /// Memory of each channel's standardisation, in readings.
     pub stats_horizon: f32,
@@ -135,11 +147,12 @@ pub struct DetectorConfig {
 
 impl DetectorConfig {
     /// The defaults, for sensor streams: 300 readings of warm-up; both surprises, the level
-    /// weighted 2, two-sided, calibrated over about 2000 readings and smoothed at 0.05
-    /// (anomalies that last are scored as they last); threshold `median + 6 (q90 − median)`
-    /// over about 1000 scores; standardisation over about 10 000 readings, predictor errors
-    /// over about 100, correlations over about 1000; robust learning at 4 σ; a relative scale
-    /// floor of 1e-4.
+    /// weighted 0.5, two-sided, calibrated over about 2000 readings and smoothed at 0.05
+    /// (anomalies that last are scored as they last); thresholds `median + 8 (q90 − median)`
+    /// for the instant score and `+ 5 (q90 − median)` for the smoothed surprises, over about
+    /// 330 values; standardisation over about 10 000 readings, predictor errors over about
+    /// 100, correlations over about 1000; robust learning at 4 σ; a relative scale floor of
+    /// 1e-4. These are the settings evaluated on NAB (`examples/evaluate.rs`).
     pub const DEFAULT: DetectorConfig = DetectorConfig {
         warmup: 300,
         smoothing: 0.05,

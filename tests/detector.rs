@@ -215,3 +215,30 @@ fn a_detector_can_be_built_at_compile_time() {
         assert_eq!(a.update(&x).unwrap(), b.update(&x).unwrap());
     }
 }
+
+/// The scenario measured on the emulated Cortex-M4F (QEMU mps2-an386, thumbv7em-none-eabihf,
+/// `--release`): 1200 readings of a generated signal into each detector. The fingerprints
+/// printed there are stored here, so this test proves host/board bit parity.
+fn board_scenario<const W: usize, const D: usize, const B: usize, M>(
+    det: &mut Detector<1, W, D, B, M>,
+) -> u64
+where
+    M: gln::gaussian::GaussianNetwork<D, B, 1>,
+{
+    let mut r = SplitMix64::new(5);
+    for t in 0..1200u32 {
+        let phase = t as f32 * (6.283_185_5 / 500.0);
+        let s = gln::math::sigmoid(4.0 * (phase % 6.283_185_5) - 12.0);
+        let x = 50.0 + 5.0 * s + 0.2 * r.next_normal();
+        let _ = det.update(&[x]);
+    }
+    det.fingerprint()
+}
+
+#[test]
+fn host_and_cortex_m4f_compute_the_same_bits() {
+    let mut big = Det1::with_seed(1, DetectorConfig::DEFAULT);
+    assert_eq!(board_scenario(&mut big), 0xb667_3a90_2813_47e2);
+    let mut small = Detector::<1, 8, 8, 8, SmallSensorModel>::with_seed(1, DetectorConfig::DEFAULT);
+    assert_eq!(board_scenario(&mut small), 0xec1f_8fb1_94db_50bf);
+}

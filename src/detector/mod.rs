@@ -478,12 +478,12 @@ where
             let Some(model) = self.models.get_mut(c) else {
                 continue;
             };
+            let clip = self.config.learn_clip;
             let [p] = if learn {
-                let [p] = model.predict_all(&input);
-                let y = robust_target(zc, &p, self.config.learn_clip);
-                match model.learn_targets(&input, &[y]) {
+                match model.learn_with(&input, &mut |_, p| robust_target(zc, p, clip)) {
                     Ok(before) => before,
-                    Err(_) => [p],
+                    // Cannot happen: the target is finite. Score without learning.
+                    Err(_) => model.predict_all(&input),
                 }
             } else {
                 model.predict_all(&input)

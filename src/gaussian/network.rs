@@ -29,6 +29,15 @@ pub trait GaussianNetwork<const D: usize, const B: usize, const N: usize> {
         x: &GaussianInput<'_, D, B>,
         targets: &[f32; N],
     ) -> Result<[Gaussian; N], Error>;
+    /// See [`GaussianGln3::learn_with`].
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] if a target is NaN or infinite; nothing changes then.
+    fn learn_with(
+        &mut self,
+        x: &GaussianInput<'_, D, B>,
+        target: &mut dyn FnMut(usize, &Gaussian) -> f32,
+    ) -> Result<[Gaussian; N], Error>;
     /// See [`GaussianGln3::for_each_weight`].
     fn for_each_weight(&self, f: &mut dyn FnMut(f32));
     /// See [`GaussianGln3::fingerprint`].
@@ -253,6 +262,65 @@ macro_rules! gaussian_network {
                 Ok(out)
             }
 
+            /// Learns one sample whose targets depend on the prediction: `target(head, p)`
+            /// gives each head's target from its pre-update prediction `p` (for example a
+            /// robust target, limited to a few σ around the prediction). Returns the
+            /// pre-update predictions. One forward pass: the same bits as
+            /// [`Self::predict_all`] followed by [`Self::learn_targets`] with those targets,
+            /// at about two thirds of the cost.
+            ///
+            /// # Errors
+            /// [`Error::NonFinite`] with the index of the first head whose target is NaN or
+            /// infinite; nothing changes then.
+            pub fn learn_with(
+                &mut self,
+                x: &GaussianInput<'_, D, B>,
+                mut target: impl FnMut(usize, &Gaussian) -> f32,
+            ) -> Result<[Gaussian; N], Error> {
+                let config = self.config;
+                let b = bounds(&config);
+                let z = x.side();
+                $( let $g = self.$g.contexts(z); )+
+                let base = Prepared::new(x.means(), x.variances(), &b);
+                // Forward every head, keeping each layer's outputs.
+                $( let mut $l = [[NO_MIX; $Out]; N]; )+
+                let mut out = [Gaussian { mean: 0.0, variance: 1.0 }; N];
+                for (h, (o, head)) in out.iter_mut().zip(&self.heads).enumerate() {
+                    let input = &base;
+                    $(
+                        let Some(m) = $l.get_mut(h) else { continue };
+                        head.$l.forward(&$g, input, &b, m);
+                        let next = next_inputs(m, &b);
+                        let input = &next;
+                        let last = *m;
+                        let _ = last; // only the last layer's is used below
+                    )+
+                    let _ = input;
+                    *o = output(last, &b);
+                }
+                let mut targets = [0.0f32; N];
+                for (h, (t, o)) in targets.iter_mut().zip(&out).enumerate() {
+                    *t = target(h, o);
+                }
+                check_finite(&targets)?;
+                // Update every head from the outputs computed before any update.
+                self.steps = self.steps.saturating_add(1);
+                let eta = config.learning_rate.at(self.steps);
+                for (h, (head, &t)) in self.heads.iter_mut().zip(&targets).enumerate() {
+                    let y = clamp(t, -b.mean, b.mean);
+                    let input = &base;
+                    $(
+                        let Some(m) = $l.get(h) else { continue };
+                        let lr = eta * config.learning_rate.fan_in_scale($In + BIASES);
+                        head.$l.update(&$g, input, m, y, lr, config.normalized, &b);
+                        let next = next_inputs(m, &b);
+                        let input = &next;
+                    )+
+                    let _ = input;
+                }
+                Ok(out)
+            }
+
             /// Visits every weight: head by head, layer by layer, neuron by neuron, context
             /// by context, the input weights then the three bias weights.
             pub fn for_each_weight(&self, mut f: impl FnMut(f32)) {
@@ -290,6 +358,13 @@ macro_rules! gaussian_network {
                 targets: &[f32; N],
             ) -> Result<[Gaussian; N], Error> {
                 $Net::learn_targets(self, x, targets)
+            }
+            fn learn_with(
+                &mut self,
+                x: &GaussianInput<'_, D, B>,
+                target: &mut dyn FnMut(usize, &Gaussian) -> f32,
+            ) -> Result<[Gaussian; N], Error> {
+                $Net::learn_with(self, x, target)
             }
             fn for_each_weight(&self, f: &mut dyn FnMut(f32)) {
                 $Net::for_each_weight(self, f)
@@ -650,6 +725,34 @@ mod tests {
         let [a, b] = m.predict_all(&GaussianInput::from_side(&x, 1.0).unwrap());
         assert!((a.mean - 0.75).abs() < 0.3, "{a:?}");
         assert!((b.mean + 1.6).abs() < 0.3, "{b:?}");
+    }
+
+    #[test]
+    fn learn_with_equals_predict_then_learn() {
+        let mut a = GaussianGln3::<3, 3, 6, 4, 2, 4, 2>::new(9, cfg());
+        let mut b = a.clone();
+        let mut r = SplitMix64::new(21);
+        let robust =
+            |y: f32, p: &Gaussian| p.mean + (y - p.mean).clamp(-2.0 * p.std(), 2.0 * p.std());
+        for _ in 0..500 {
+            let (x, y) = sample(&mut r);
+            let input = GaussianInput::from_side(&x, 1.0).unwrap();
+            let ys = [y, -y];
+            let pa = a.learn_with(&input, |h, p| robust(ys[h], p)).unwrap();
+            let pb = b.predict_all(&input);
+            let targets = [robust(ys[0], &pb[0]), robust(ys[1], &pb[1])];
+            let pb2 = b.learn_targets(&input, &targets).unwrap();
+            assert_eq!(pa, pb);
+            assert_eq!(pb, pb2);
+            assert_eq!(a.fingerprint(), b.fingerprint());
+        }
+        let fp = a.fingerprint();
+        let input = GaussianInput::from_side(&[0.1, 0.2, 0.3], 1.0).unwrap();
+        assert_eq!(
+            a.learn_with(&input, |h, _| if h == 1 { f32::NAN } else { 0.0 }),
+            Err(Error::NonFinite { index: 1 })
+        );
+        assert_eq!(a.fingerprint(), fp);
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl LearningRate {
         }
     }
 
-    const fn check(&self) -> Result<(), Error> {
+    pub(crate) const fn check(&self) -> Result<(), Error> {
         let ok = match self.schedule {
             Schedule::Constant { eta } => nonneg(eta),
             Schedule::InverseTime { c, max } => nonneg(c) && nonneg(max),

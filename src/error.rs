@@ -25,6 +25,11 @@ pub enum Error {
         /// The length given.
         found: usize,
     },
+    /// A variance was negative or NaN. `index` is its position.
+    NotAVariance {
+        /// Position of the first bad value.
+        index: usize,
+    },
     /// A class label was not below the number of classes.
     LabelOutOfRange {
         /// The label given.
@@ -57,6 +62,9 @@ impl fmt::Display for Error {
                     f,
                     "wrong length: the shape needs {expected} values, got {found}"
                 )
+            }
+            Error::NotAVariance { index } => {
+                write!(f, "variance {index} is negative or NaN")
             }
             Error::LabelOutOfRange { label, classes } => {
                 write!(f, "label {label} is out of range for {classes} classes")

@@ -32,6 +32,13 @@
 //! # Ok::<(), gln::Error>(())
 //! ```
 //!
+//! # Real-valued targets and anomaly detection
+//! [`gaussian`] holds the Gaussian GLN ([`gaussian::GaussianGln1`] to
+//! [`gaussian::GaussianGln4`]): the same gating, neurons that mix Gaussians, a predicted mean
+//! and variance for a real target, and its negative log-likelihood as an anomaly score.
+//! [`detector`] builds a streaming anomaly detector for sensor channels on it, in fixed
+//! memory: score each reading before learning it, flag it with adaptive thresholds.
+//!
 //! # Bit-exact everywhere
 //! All transcendental math goes through [`math`] (libm), dot products use a fixed summation
 //! order, and hyperplanes come from [`rng::SplitMix64`]: the same seed and the same stream give
@@ -70,8 +77,10 @@
 )]
 
 pub mod config;
+pub mod detector;
 mod error;
 mod gate;
+pub mod gaussian;
 pub mod hash;
 mod input;
 mod layer;

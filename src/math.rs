@@ -10,15 +10,15 @@
 //! Dot products use a fixed number of partial sums ([`LANES`]) combined in a fixed order: the
 //! result is the same on every target, and the compiler can still vectorise the loop.
 
-/// `e^x`: libm `expf`, or micromath's approximation with the `micromath` feature (relative
+/// `e^x`: libm `expf`, or micromath's approximation with the `fast-math` feature (relative
 /// error below about 1e-3; see the README for what it costs in accuracy).
 #[inline]
 pub fn exp(x: f32) -> f32 {
-    #[cfg(feature = "micromath")]
+    #[cfg(feature = "fast-math")]
     {
         micromath::F32Ext::exp(x)
     }
-    #[cfg(not(feature = "micromath"))]
+    #[cfg(not(feature = "fast-math"))]
     {
         libm::expf(x)
     }
@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn sigmoid_is_a_probability_everywhere() {
-        // Also with the `micromath` feature: no NaN, monotone, saturating.
+        // Also with the `fast-math` feature: no NaN, monotone, saturating.
         let mut prev = 0.0f32;
         let mut x = -1e30f32;
         while x < 1e30 {
@@ -175,8 +175,8 @@ mod tests {
 
     #[test]
     fn sigmoid_and_logit_are_inverse() {
-        // micromath's exp is an approximation (about 1e-3 relative).
-        let tol = if cfg!(feature = "micromath") {
+        // micromath's exp is an approximation (about 1e-3 relative; `fast-math` feature).
+        let tol = if cfg!(feature = "fast-math") {
             1e-3
         } else {
             1e-6

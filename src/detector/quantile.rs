@@ -1,0 +1,167 @@
+//! A streaming quantile in fixed memory (two floats and a counter).
+
+/// Tracks the `tau`-quantile of a stream by stochastic approximation (Robbins–Monro): after
+/// each value `s`, the estimate `q` moves up by `γ τ` if `s > q`, else down by `γ (1 − τ)`,
+/// which balances where a fraction `τ` of the values lies below `q`. The step `γ` is
+/// `rate` times a running mean of `|s − q|`, so the estimate follows the scale of the
+/// stream without tuning, and forgets: it tracks the recent distribution (about `1/rate`
+/// values).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct StreamingQuantile {
+    tau: f32,
+    q: f32,
+    spread: f32,
+    n: u32,
+}
+
+impl StreamingQuantile {
+    /// A tracker of the `tau`-quantile (`tau` in `(0, 1)`), with no observation yet.
+    pub const fn new(tau: f32) -> Self {
+        Self {
+            tau,
+            q: 0.0,
+            spread: 0.0,
+            n: 0,
+        }
+    }
+
+    /// Adds one value (finite; the caller checks). `rate` in `(0, 1]` sets the memory.
+    pub fn update(&mut self, s: f32, rate: f32) {
+        self.n = self.n.saturating_add(1);
+        if self.n == 1 {
+            self.q = s;
+            return;
+        }
+        // The first values set the spread as a plain average, then it forgets at `rate`.
+        let a = 1.0 / self.n as f32;
+        let a = if a > rate { a } else { rate };
+        let dev = crate::math::abs(s - self.q);
+        self.spread += a * (dev - self.spread);
+        let step = a * self.spread;
+        if s > self.q {
+            self.q += step * self.tau;
+        } else {
+            self.q -= step * (1.0 - self.tau);
+        }
+    }
+
+    /// The current estimate (0 before the first value).
+    pub fn value(&self) -> f32 {
+        self.q
+    }
+
+    /// Number of values seen (saturating).
+    pub fn count(&self) -> u32 {
+        self.n
+    }
+}
+
+/// An adaptive threshold: `median + k (q90 − median)` of recent values, from two
+/// [`StreamingQuantile`]s.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Threshold {
+    median: StreamingQuantile,
+    upper: StreamingQuantile,
+}
+
+impl Threshold {
+    /// No value seen yet.
+    pub const fn new() -> Self {
+        Self {
+            median: StreamingQuantile::new(0.5),
+            upper: StreamingQuantile::new(0.9),
+        }
+    }
+
+    /// `median + k (q90 − median)` (the spread counted as 0 if negative).
+    pub fn value(&self, k: f32) -> f32 {
+        let m = self.median.value();
+        let spread = self.upper.value() - m;
+        m + k * if spread > 0.0 { spread } else { 0.0 }
+    }
+
+    /// Adds one value (finite) with memory `rate`.
+    pub fn update(&mut self, s: f32, rate: f32) {
+        self.median.update(s, rate);
+        self.upper.update(s, rate);
+    }
+
+    /// Adds one value, as if it were at the threshold `value(k)` when it is above it, once
+    /// the threshold has seen [`Threshold::SETTLED`] values: a long anomaly then does not
+    /// raise the threshold that flags it.
+    pub fn update_capped(&mut self, s: f32, k: f32, rate: f32) {
+        let t = self.value(k);
+        let s = if self.median.count() >= Self::SETTLED && s > t {
+            t
+        } else {
+            s
+        };
+        self.update(s, rate);
+    }
+
+    /// Values a threshold learns before it caps the values above it.
+    pub const SETTLED: u32 = 100;
+
+    /// The two quantile trackers (median, q90).
+    pub fn quantiles(&self) -> (&StreamingQuantile, &StreamingQuantile) {
+        (&self.median, &self.upper)
+    }
+}
+
+impl Default for Threshold {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SplitMix64;
+
+    #[test]
+    fn finds_quantiles_of_a_known_distribution() {
+        // Exponential(1): the tau-quantile is -ln(1 - tau).
+        for &tau in &[0.5f32, 0.9, 0.99] {
+            let mut q = StreamingQuantile::new(tau);
+            let mut r = SplitMix64::new(4);
+            let mut tail = 0u32;
+            for i in 0..200_000 {
+                let s = -crate::math::ln(1.0 - r.next_f32());
+                if i >= 100_000 && s > q.value() {
+                    tail += 1;
+                }
+                q.update(s, 0.002);
+            }
+            let want = -(1.0 - tau).ln();
+            assert!(
+                (q.value() - want).abs() < 0.15 * want.max(1.0),
+                "tau {tau}: {} vs {want}",
+                q.value()
+            );
+            // The fraction above the running estimate matches 1 - tau.
+            let frac = tail as f32 / 100_000.0;
+            assert!(
+                (frac - (1.0 - tau)).abs() < 0.3 * (1.0 - tau) + 0.002,
+                "{frac}"
+            );
+        }
+    }
+
+    #[test]
+    fn follows_a_shift_in_scale() {
+        let mut q = StreamingQuantile::new(0.9);
+        let mut r = SplitMix64::new(8);
+        for _ in 0..20_000 {
+            q.update(r.next_f32(), 0.01);
+        }
+        assert!((q.value() - 0.9).abs() < 0.05, "{}", q.value());
+        for _ in 0..20_000 {
+            q.update(100.0 * r.next_f32(), 0.01);
+        }
+        assert!((q.value() - 90.0).abs() < 5.0, "{}", q.value());
+        assert_eq!(q.count(), 40_000);
+    }
+}

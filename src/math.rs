@@ -66,16 +66,19 @@ pub(crate) fn abs(x: f32) -> f32 {
 /// Number of partial sums in [`dot`].
 pub const LANES: usize = 16;
 
-/// Dot product over the common length `n` of `a` and `b` (0 for empty slices; NaN or
+/// Dot product over the common length `n` of `a` and `b` (`-0.0` for empty slices; NaN or
 /// infinite values propagate as IEEE 754 says).
 ///
 /// With `p_i = a_i b_i`: if `n < LANES`, the plain sum `((p_0 + p_1) + p_2) + ...` in index
-/// order. Otherwise partial sum `k` (for `k < LANES`) starts at `p_k` and adds
-/// `p_{k + LANES}`, `p_{k + 2 LANES}`, ... in order; the partial sums are then combined by
-/// halving: `s_k += s_{k+8}` for `k < 8`, then `s_k += s_{k+4}` for `k < 4`, then
-/// `s_k += s_{k+2}` for `k < 2`, then `s_0 + s_1` (the tree a SIMD unit computes naturally).
-/// No sum starts from `0.0`: adding `+0.0` can only turn a `-0.0` into `+0.0`, yet the
-/// compiler must keep it, at one instruction per lane.
+/// order. Otherwise partial sum `k` (for `k < LANES`) is `p_k + p_{k + LANES} + ...` in index
+/// order; the partial sums are then combined by halving: `s_k += s_{k+8}` for `k < 8`, then
+/// `s_k += s_{k+4}` for `k < 4`, then `s_k += s_{k+2}` for `k < 2`, then `s_0 + s_1` (the tree
+/// a SIMD unit computes naturally).
+///
+/// Every sum starts from `-0.0`, the exact additive identity of IEEE 754 (`-0.0 + x == x` for
+/// every `x`, a `-0.0` included), so it is the same as starting from the first product, and
+/// the compiler may drop that first addition; starting from `+0.0` would turn a `-0.0` sum into
+/// `+0.0`, an addition it must keep (one instruction per lane on a Cortex-M4F).
 ///
 /// That order is part of the crate's bit-exact contract: change it and every golden
 /// fingerprint changes.
@@ -83,21 +86,13 @@ pub const LANES: usize = 16;
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (a.split_at(n).0, b.split_at(n).0);
+    if n < LANES {
+        return a.iter().zip(b).fold(-0.0, |s, (x, y)| s + x * y);
+    }
     let (ca, ra) = a.as_chunks::<LANES>();
     let (cb, rb) = b.as_chunks::<LANES>();
-    let (Some((first_a, more_a)), Some((first_b, more_b))) = (ca.split_first(), cb.split_first())
-    else {
-        let mut products = a.iter().zip(b).map(|(x, y)| x * y);
-        return match products.next() {
-            Some(p0) => products.fold(p0, |s, p| s + p),
-            None => 0.0,
-        };
-    };
-    let mut s = [0.0f32; LANES];
-    for ((si, xi), yi) in s.iter_mut().zip(first_a).zip(first_b) {
-        *si = xi * yi;
-    }
-    for (x, y) in more_a.iter().zip(more_b) {
+    let mut s = [-0.0f32; LANES];
+    for (x, y) in ca.iter().zip(cb) {
         for ((si, xi), yi) in s.iter_mut().zip(x).zip(y) {
             *si += xi * yi;
         }
@@ -217,7 +212,7 @@ mod tests {
         // Sums of negative zeros stay -0.0 (an addition of +0.0 would make them +0.0).
         assert_eq!(dot(&[-0.0; 20], &[1.0; 20]).to_bits(), (-0.0f32).to_bits());
         assert_eq!(dot(&[-0.0; 3], &[1.0; 3]).to_bits(), (-0.0f32).to_bits());
-        assert_eq!(dot(&[], &[]), 0.0);
+        assert_eq!(dot(&[], &[]).to_bits(), (-0.0f32).to_bits());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Prints the README's model-size table: `size_of` each model type, next to the formula.
+//! Prints the README's model-size tables: `size_of` each model type, next to the formula, and
+//! the anomaly detectors (on x86-64; a 32-bit target is a few bytes smaller).
 //!
 //! ```text
 //! cargo run --example sizes
@@ -9,6 +10,7 @@
 //! - hyperplane values = Σ_layers width · K · (D + 1),
 //! - row bounds = N · Σ_layers width · C.
 
+use gln::detector::{Detector, SensorModel, SmallSensorModel};
 use gln::{Gln1, Gln2, Gln3, Gln4};
 
 fn row<T>(shape: &str, use_: &str, weights: usize, planes: usize, rows: usize, macs_learn: usize) {
@@ -47,6 +49,40 @@ fn main() {
         "`Gln3<32, 32, 32, 32, 4, 16>`: [32, 32, 1], K = 4", "larger sensor model" => Gln3<32, 32, 32, 32, 4, 16>, rows (32 + 32 + 1) * 16;
         "`Gln4<16, 16, 16, 16, 16, 4, 16>`: [16, 16, 16, 1], K = 4", "four layers" => Gln4<16, 16, 16, 16, 16, 4, 16>, rows (16 * 3 + 1) * 16;
         "`Gln3<784, 784, 4, 4, 4, 16, 10>`: [4, 4, 1] x 10", "MNIST (a)" => Gln3<784, 784, 4, 4, 4, 16, 10>, rows 10 * (4 + 4 + 1) * 16;
-        "`Gln3<784, 784, 16, 16, 4, 16, 10>`: [16, 16, 1] x 10", "MNIST, wider" => Gln3<784, 784, 16, 16, 4, 16, 10>, rows 10 * (16 + 16 + 1) * 16;
+        "`Gln3<784, 784, 16, 16, 8, 256, 10>`: [16, 16, 1] x 10, K = 8", "MNIST (b)" => Gln3<784, 784, 16, 16, 8, 256, 10>, rows 10 * (16 + 16 + 1) * 256;
     }
+    println!();
+    println!("| anomaly detector (type) | use | RAM (`size_of`) |");
+    println!("|---|---|---:|");
+    let d = |t: &str, u: &str, b: usize| println!("| {t} | {u} | {} |", human(b));
+    d(
+        "`SmallSensorModel` = `GaussianGln2<8, 8, 8, 2, 4>`",
+        "Gaussian GLN, small cores",
+        size_of::<SmallSensorModel>(),
+    );
+    d(
+        "`SensorModel` = `GaussianGln3<16, 16, 16, 16, 4, 16>`",
+        "Gaussian GLN, reference shape",
+        size_of::<SensorModel>(),
+    );
+    d(
+        "`Detector<1, 8, 8, 8, SmallSensorModel>`",
+        "one channel, small (M0/M3)",
+        size_of::<Detector<1, 8, 8, 8, SmallSensorModel>>(),
+    );
+    d(
+        "`Detector<3, 8, 8, 8, SmallSensorModel>`",
+        "3-axis IMU, small",
+        size_of::<Detector<3, 8, 8, 8, SmallSensorModel>>(),
+    );
+    d(
+        "`Detector<1, 16, 16, 16, SensorModel>`",
+        "one channel, reference (M4F)",
+        size_of::<Detector<1, 16, 16, 16, SensorModel>>(),
+    );
+    d(
+        "`Detector<2, 16, 16, 16, SensorModel>`",
+        "the `anomaly` example's machine",
+        size_of::<Detector<2, 16, 16, 16, SensorModel>>(),
+    );
 }

@@ -99,3 +99,8 @@ pub use input::Input;
 pub use network::{Gln1, Gln2, Gln3, Gln4, Network, argmax};
 pub use persist::{Persist, PersistError};
 pub use standardize::Standardizer;
+
+/// The README's code examples, compiled and run as doctests so the front page cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -55,6 +55,7 @@
 
 pub mod config;
 mod error;
+pub mod explain;
 mod gate;
 pub mod hash;
 mod input;
@@ -66,6 +67,7 @@ mod standardize;
 
 pub use config::{Config, LearningRate, Schedule, WeightInit};
 pub use error::Error;
+pub use explain::{Explain, Explanation};
 pub use input::Input;
 pub use network::{Gln1, Gln2, Gln3, Gln4, Network, argmax};
 pub use standardize::Standardizer;

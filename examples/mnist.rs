@@ -15,9 +15,12 @@
 
 #[path = "support/mnist_data.rs"]
 mod mnist_data;
+#[path = "support/stack.rs"]
+mod stack;
 
 use gln::{Config, Gln3, Input, LearningRate, Network, Schedule, Standardizer};
 use mnist_data::{PIXELS, Set};
+use stack::with_stack;
 use std::time::Instant;
 
 /// What one run measured.
@@ -84,20 +87,6 @@ pub fn run<M: Network<PIXELS, PIXELS, 10>>(
         train_seconds,
         fingerprint: model.fingerprint(),
     })
-}
-
-/// Runs `f` on a thread whose stack holds a model of `model_bytes` (models are plain arrays;
-/// constructing one by value needs its size on the stack, a few times over in debug builds).
-pub fn with_stack<T: Send + 'static>(
-    model_bytes: usize,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    std::thread::Builder::new()
-        .stack_size(4 * model_bytes + (64 << 20))
-        .spawn(f)
-        .expect("spawn a thread")
-        .join()
-        .expect("the run panicked")
 }
 
 struct Args {

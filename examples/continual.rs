@@ -13,8 +13,8 @@
 //! tasks but the last (whose forgetting is 0 by definition).
 //!
 //! Learners, all single pass, batch size 1: a GLN (through the `Network` trait; by default
-//! [4, 4, 1] per class, K = 12 halfspaces per neuron, gated on the full image, base inputs at
-//! half resolution, 129 MB), an online one-vs-all logistic regression, and a one-hidden-layer
+//! [4, 4, 1] per class, K = 13 halfspaces per neuron, gated on the full image, base inputs at
+//! half resolution, 257 MB), an online one-vs-all logistic regression, and a one-hidden-layer
 //! MLP (100 ReLU units, softmax, SGD); the baselines are in `examples/support/baselines.rs`.
 //! Every learner's learning rate is chosen by the same procedure: each rate of a six-point
 //! grid learns the first 80% of the first task's training images once, the remaining 20% are
@@ -32,7 +32,7 @@
 //! cargo run --release --example continual -- --ci            # shortened, asserts (CI)
 //! ```
 //! Options: `--setting split|permuted|both`, `--tasks N` (permuted), `--train-per-task N`,
-//! `--test-per-task N`, `--gln pooled|k10|k8|k6|k4|wide`, `--hidden H` (MLP), `--seed S`
+//! `--test-per-task N`, `--gln pooled|pooled12|k10|k8|k6|k4|wide`, `--hidden H` (MLP), `--seed S`
 //! (hyperplanes, MLP weights, permutations), `--input pixel|global|scaled`, `--all-rates` (also
 //! run every learner at every rate of the grid), `--validation` (score on the last 10k
 //! training images instead of the test set), `--check` (exit 1 unless the GLN forgets less
@@ -115,10 +115,10 @@ impl<const B: usize, M: Network<PIXELS, B, CLASSES>, F: Base<B>> Learner for Gln
     }
 }
 
-/// The GLN of the benchmark: [4, 4, 1] per class, K = 12 halfspaces (4096 contexts) per
+/// The GLN of the benchmark: [4, 4, 1] per class, K = 13 halfspaces (8192 contexts) per
 /// neuron, gated on the full image, with the 14x14 half-resolution image as base inputs
-/// (which keeps each weight row at 197 values, so the 4096 contexts fit in 129 MB).
-type Pooled12 = Gln3<PIXELS, POOLED, 4, 4, 12, 4096, CLASSES>;
+/// (which keeps each weight row at 197 values, so the 8192 contexts fit in 257 MB).
+type Pooled13 = Gln3<PIXELS, POOLED, 4, 4, 13, 8192, CLASSES>;
 
 /// The default configuration with a constant learning rate `eta`.
 fn gln_config(eta: f32, fan_in_ref: f32) -> Config {
@@ -135,9 +135,10 @@ struct Spec {
     make: Box<dyn Fn(f32) -> Box<dyn Learner>>,
 }
 
-/// The GLN presets: `pooled` (the default, [`Pooled12`]); [4, 4, 1] with full-resolution
-/// base inputs and K = 10, 8, 6, 4 (`k10` ... `k4`: the finer the gating, the less it
-/// forgets); the `mnist` example's configuration (b) (`wide`).
+/// The GLN presets: `pooled` (the default, [`Pooled13`]) and the same with K = 12
+/// (`pooled12`, 129 MB); [4, 4, 1] with full-resolution base inputs and K = 10, 8, 6, 4
+/// (`k10` ... `k4`: the finer the gating, the less it forgets); the `mnist` example's
+/// configuration (b) (`wide`).
 fn gln_spec(preset: &str, seed: u64) -> Result<(Spec, usize), String> {
     macro_rules! spec {
         ($name:expr, $M:ty, $F:ty, $B:expr, $fan_in_ref:expr) => {
@@ -158,7 +159,14 @@ fn gln_spec(preset: &str, seed: u64) -> Result<(Spec, usize), String> {
     type Full<const K: usize, const C: usize> = Gln3<PIXELS, PIXELS, 4, 4, K, C, CLASSES>;
     const NONE: f32 = f32::INFINITY;
     Ok(match preset {
-        "pooled" => spec!("GLN [4,4,1]x10 K=12 14x14", Pooled12, Base196, POOLED, NONE),
+        "pooled" => spec!("GLN [4,4,1]x10 K=13 14x14", Pooled13, Base196, POOLED, NONE),
+        "pooled12" => spec!(
+            "GLN [4,4,1]x10 K=12 14x14",
+            Gln3<PIXELS, POOLED, 4, 4, 12, 4096, CLASSES>,
+            Base196,
+            POOLED,
+            NONE
+        ),
         "k10" => spec!("GLN [4,4,1]x10 K=10", Full<10, 1024>, Base784, PIXELS, NONE),
         "k8" => spec!("GLN [4,4,1]x10 K=8", Full<8, 256>, Base784, PIXELS, NONE),
         "k6" => spec!("GLN [4,4,1]x10 K=6", Full<6, 64>, Base784, PIXELS, NONE),
@@ -172,7 +180,7 @@ fn gln_spec(preset: &str, seed: u64) -> Result<(Spec, usize), String> {
         ),
         other => {
             return Err(format!(
-                "unknown GLN preset {other:?} (pooled, k10, k8, k6, k4, wide)"
+                "unknown GLN preset {other:?} (pooled, pooled12, k10, k8, k6, k4, wide)"
             ));
         }
     })
@@ -327,7 +335,7 @@ fn parse_args() -> Result<Args, String> {
             "--tasks" => a.tasks = num(it.next(), "--tasks")?.max(2),
             "--train-per-task" => a.train_per_task = Some(num(it.next(), "--train-per-task")?),
             "--test-per-task" => a.test_per_task = Some(num(it.next(), "--test-per-task")?),
-            "--gln" => a.gln = it.next().ok_or("--gln pooled|k10|k8|k6|k4|wide")?,
+            "--gln" => a.gln = it.next().ok_or("--gln pooled|pooled12|k10|k8|k6|k4|wide")?,
             "--hidden" => a.hidden = num(it.next(), "--hidden")?.max(1),
             "--seed" => a.seed = num(it.next(), "--seed")? as u64,
             "--check" => a.check = true,

@@ -21,6 +21,27 @@
 //! The gating is not part of the map: a different input can select different rows. An
 //! explanation answers "with the rows this input selected, where did the logit come from".
 //!
+//! ```
+//! use gln::{Config, Gln2, Input};
+//!
+//! // 4 features, layers [8, 1], 2 halfspaces per neuron, binary.
+//! let mut model = Gln2::<4, 4, 8, 2, 4>::new(1, Config::DEFAULT);
+//! let z = [0.5, -1.0, 0.25, 2.0];
+//! let x = Input::from_side(&z)?;
+//! for _ in 0..50 {
+//!     model.learn(&x, true);
+//! }
+//! let e = model.explain(&x, 0)?; // head 0, the only one
+//! assert!(e.within_tolerance()); // Σ inputs + bias = the output logit
+//! let strongest = e.dominant(); // the feature that moved the logit most
+//! assert!(strongest < 4);
+//! # Ok::<(), gln::Error>(())
+//! ```
+//!
+//! Cost: the gating of every layer (as in a prediction), then one head's forward pass and a
+//! sweep back of the same size; stack use is about `4 B + 3 Σ widths` `f32` values (the
+//! explanation itself is `B + 1` of them). No heap.
+//!
 //! # Where clipping binds
 //! A network clips every logit that enters a neuron to `±L`, `L = logit(1 − eps)`: the base
 //! logits, and the output logit of every hidden neuron. Where a clip *binds* (`|v| > L`, so

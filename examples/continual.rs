@@ -14,7 +14,7 @@
 //!
 //! Learners, all single pass, batch size 1: a GLN (through the `Network` trait; by default
 //! [4, 4, 1] per class, K = 13 halfspaces per neuron, gated on the full image, base inputs at
-//! half resolution, 257 MB), an online one-vs-all logistic regression, and a one-hidden-layer
+//! half resolution, 257 MiB), an online one-vs-all logistic regression, and a one-hidden-layer
 //! MLP (100 ReLU units, softmax, SGD); the baselines are in `examples/support/baselines.rs`.
 //! Every learner's learning rate is chosen by the same procedure: each rate of a six-point
 //! grid learns the first 80% of the first task's training images once, the remaining 20% are
@@ -117,7 +117,7 @@ impl<const B: usize, M: Network<PIXELS, B, CLASSES>, F: Base<B>> Learner for Gln
 
 /// The GLN of the benchmark: [4, 4, 1] per class, K = 13 halfspaces (8192 contexts) per
 /// neuron, gated on the full image, with the 14x14 half-resolution image as base inputs
-/// (which keeps each weight row at 197 values, so the 8192 contexts fit in 257 MB).
+/// (which keeps each weight row at 197 values, so the 8192 contexts fit in 257 MiB).
 type Pooled13 = Gln3<PIXELS, POOLED, 4, 4, 13, 8192, CLASSES>;
 
 /// The default configuration with a constant learning rate `eta`.
@@ -136,7 +136,7 @@ struct Spec {
 }
 
 /// The GLN presets: `pooled` (the default, [`Pooled13`]) and the same with K = 12
-/// (`pooled12`, 129 MB); [4, 4, 1] with full-resolution base inputs and K = 10, 8, 6, 4
+/// (`pooled12`, 129 MiB); [4, 4, 1] with full-resolution base inputs and K = 10, 8, 6, 4
 /// (`k10` ... `k4`: the finer the gating, the less it forgets); the `mnist` example's
 /// configuration (b) (`wide`).
 fn gln_spec(preset: &str, seed: u64) -> Result<(Spec, usize), String> {

@@ -17,10 +17,11 @@
 mod mnist_data;
 #[path = "support/mnist_models.rs"]
 mod mnist_models;
+#[path = "support/stack.rs"]
+mod stack;
 
-use mnist_models::{
-    CONFIG_A, CONFIG_B, ModelA, ModelB, STD_OFFSET_A, STD_OFFSET_B, run, with_stack,
-};
+use mnist_models::{CONFIG_A, CONFIG_B, ModelA, ModelB, STD_OFFSET_A, STD_OFFSET_B, run};
+use stack::with_stack;
 use std::time::Instant;
 
 struct Args {

@@ -11,8 +11,8 @@
 
 #[path = "support/mnist_data.rs"]
 mod mnist_data;
-#[path = "support/mnist_models.rs"]
-mod mnist_models;
+#[path = "support/stack.rs"]
+mod stack;
 
 use gln::{
     Config, Gln2, Gln3, Gln4, Input, LearningRate, Network, Schedule, Standardizer, StepScale,
@@ -96,7 +96,7 @@ macro_rules! shapes {
     ($($name:literal => $ty:ty;)+) => {
         fn run(name: &str, k: Knobs, d: Data) -> Option<(f64, f64)> {
             match name {
-                $($name => Some(mnist_models::with_stack(size_of::<$ty>(), move || {
+                $($name => Some(stack::with_stack(size_of::<$ty>(), move || {
                     let mut m = <$ty>::new(k.seed, k.config);
                     one_pass(&mut m, &d, k.std_offset)
                 })),)+

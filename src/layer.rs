@@ -149,6 +149,31 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
         }
     }
 
+    /// The transpose of [`Layer::forward`] for the active rows (for `explain`): given `r_n`,
+    /// the weight of neuron `n`'s output logit in the quantity being explained, returns for
+    /// each input `j` the weight `Σ_n r_n w_{n,c_n,j}` of that input, and adds
+    /// `Σ_n r_n bias_{n,c_n}` (the bias input is exactly 1) to `bias`.
+    ///
+    /// Summed neuron by neuron in increasing `n`, so the result is the same on every target.
+    pub(crate) fn pull_back(
+        &self,
+        ctx: &[usize; OUT],
+        r: &[f32; OUT],
+        bias: &mut f32,
+    ) -> [f32; IN] {
+        let mut a = [0.0f32; IN];
+        for (((&rn, &c), w), b) in r.iter().zip(ctx).zip(&self.w).zip(&self.bias) {
+            let c = c & C.wrapping_sub(1);
+            if let (Some(row), Some(bn)) = (w.get(c), b.get(c)) {
+                for (aj, wj) in a.iter_mut().zip(row) {
+                    *aj += rn * wj;
+                }
+                *bias += rn * bn;
+            }
+        }
+        a
+    }
+
     /// Visits every weight: neuron by neuron, row by row, the `IN` input weights then the
     /// bias weight.
     pub(crate) fn for_each_weight(&self, f: &mut impl FnMut(f32)) {

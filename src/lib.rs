@@ -79,6 +79,7 @@
 pub mod config;
 pub mod detector;
 mod error;
+pub mod explain;
 mod gate;
 pub mod gaussian;
 pub mod hash;
@@ -95,6 +96,7 @@ pub mod storage;
 
 pub use config::{Config, LearningRate, Schedule, StepScale, WeightInit};
 pub use error::Error;
+pub use explain::{Explain, Explanation};
 pub use input::Input;
 pub use network::{Gln1, Gln2, Gln3, Gln4, Network, argmax};
 pub use persist::{Persist, PersistError};

@@ -10,6 +10,7 @@
 
 use crate::Error;
 use crate::config::Config;
+use crate::explain::{Explain, Explanation, through_clip};
 use crate::gate::Gates;
 use crate::hash::Fnv1a;
 use crate::input::Input;
@@ -80,7 +81,8 @@ macro_rules! gln_network {
         $(#[$meta:meta])*
         $Net:ident, $Head:ident, depth $depth:literal,
         hidden [$($H:ident),*],
-        layers [$(($g:ident, $l:ident, $In:tt => $Out:tt)),+]
+        layers [$(($g:ident, $l:ident, $In:tt => $Out:tt)),+],
+        explain [$(($rl:ident, $rg:ident, $rp:ident)),*] first ($fl:ident, $fg:ident) last $last:ident
     ) => {
         /// The weights of one head (one class): every layer, without the shared gating.
         #[derive(Clone, Copy, Debug, PartialEq)]
@@ -282,6 +284,62 @@ macro_rules! gln_network {
                 Ok(self.learn_targets(x, &targets))
             }
 
+            /// The contribution of each base input, and of the bias inputs, to the output
+            /// logit of `head` for `x`: given the contexts `x` selects, the head is a linear
+            /// map from the clipped base logits to its output logit, and this returns its
+            /// terms. No learning, no mutation, no heap.
+            ///
+            /// The contributions sum to [`Explanation::output`], the logit this head computes
+            /// in [`predict_all`](Self::predict_all) (bit for bit: its probability is
+            /// `clamp(σ(output), eps, 1 − eps)`), within [`Explanation::TOLERANCE`]. Where an
+            /// input clip binds, see [the `explain` module](crate::explain): the sum stays
+            /// exact, and [`Explanation::is_linear`] says whether the terms are also the
+            /// local linear map.
+            ///
+            /// # Errors
+            /// [`Error::LabelOutOfRange`] if `head >= N`.
+            pub fn explain(&self, x: &Input<'_, D, B>, head: usize) -> Result<Explanation<B>, Error> {
+                let Some(h) = self.heads.get(head) else {
+                    return Err(Error::LabelOutOfRange { label: head, classes: N });
+                };
+                let clip = Clip::new(self.config.logit_bound(), self.config.beta);
+                let z = x.side();
+                $( let $g = self.$g.contexts(z); )+
+                let base = x.base_logits().map(|v| clamp(v, -clip.logit, clip.logit));
+                // Forward, as `predict_all`, keeping each layer's output logits (named
+                // after the layer) for the sweep back.
+                let input = &base;
+                $(
+                    let mut $l = [0.0f32; $Out];
+                    h.$l.forward(&$g, input, &mut $l);
+                    let next = $l.map(|v| clamp(v, -clip.logit, clip.logit));
+                    let input = &next;
+                )+
+                let _ = input;
+                let [output] = $last;
+                // Backward: `r` is the weight of each of a layer's output logits in the
+                // head's output logit; the first is the output neuron itself.
+                let r = [1.0f32];
+                let mut bias = 0.0f32;
+                #[allow(unused_mut)] // a one-layer network has no hidden neuron to clip
+                let mut clipped_neurons = 0usize;
+                $(
+                    let r = h.$rl.pull_back(&$rg, &r, &mut bias);
+                    let r = through_clip(r, &$rp, clip.logit, &mut clipped_neurons);
+                )*
+                let a = h.$fl.pull_back(&$fg, &r, &mut bias);
+                let mut inputs = [0.0f32; B];
+                for ((c, aj), xj) in inputs.iter_mut().zip(&a).zip(&base) {
+                    *c = aj * xj;
+                }
+                let clipped_inputs = x
+                    .base_logits()
+                    .iter()
+                    .filter(|v| !(crate::math::abs(**v) <= clip.logit))
+                    .count();
+                Ok(Explanation { inputs, bias, output, clipped_inputs, clipped_neurons })
+            }
+
             /// Visits every weight: head by head, layer by layer, neuron by neuron, context
             /// by context, the input weights then the bias weight.
             pub fn for_each_weight(&self, mut f: impl FnMut(f32)) {
@@ -378,6 +436,19 @@ macro_rules! gln_network {
             $(const $H: usize,)*
             const K: usize,
             const C: usize,
+            const N: usize,
+        > Explain<D, B, N> for $Net<D, B, $($H,)* K, C, N> {
+            fn explain(&self, x: &Input<'_, D, B>, head: usize) -> Result<Explanation<B>, Error> {
+                $Net::explain(self, x, head)
+            }
+        }
+
+        impl<
+            const D: usize,
+            const B: usize,
+            $(const $H: usize,)*
+            const K: usize,
+            const C: usize,
         > $Net<D, B, $($H,)* K, C, 1> {
             /// Probability that the target is 1 (`true`), in `[eps, 1 - eps]`. No learning,
             /// no mutation. Cannot fail (see [`predict_all`](Self::predict_all)).
@@ -444,7 +515,8 @@ gln_network! {
     /// heads `N` (default 1). See [`Gln3`] for an example.
     Gln1, Head1, depth 1,
     hidden [],
-    layers [(g1, l1, B => 1)]
+    layers [(g1, l1, B => 1)],
+    explain [] first (l1, g1) last l1
 }
 
 gln_network! {
@@ -454,7 +526,8 @@ gln_network! {
     /// contexts `C = 2^K`, heads `N` (default 1). See [`Gln3`] for an example.
     Gln2, Head2, depth 2,
     hidden [H1],
-    layers [(g1, l1, B => H1), (g2, l2, H1 => 1)]
+    layers [(g1, l1, B => H1), (g2, l2, H1 => 1)],
+    explain [(l2, g2, l1)] first (l1, g1) last l2
 }
 
 gln_network! {
@@ -479,7 +552,8 @@ gln_network! {
     /// ```
     Gln3, Head3, depth 3,
     hidden [H1, H2],
-    layers [(g1, l1, B => H1), (g2, l2, H1 => H2), (g3, l3, H2 => 1)]
+    layers [(g1, l1, B => H1), (g2, l2, H1 => H2), (g3, l3, H2 => 1)],
+    explain [(l3, g3, l2), (l2, g2, l1)] first (l1, g1) last l3
 }
 
 gln_network! {
@@ -489,7 +563,8 @@ gln_network! {
     /// halfspaces `K`, contexts `C = 2^K`, heads `N` (default 1). See [`Gln3`] for an example.
     Gln4, Head4, depth 4,
     hidden [H1, H2, H3],
-    layers [(g1, l1, B => H1), (g2, l2, H1 => H2), (g3, l3, H2 => H3), (g4, l4, H3 => 1)]
+    layers [(g1, l1, B => H1), (g2, l2, H1 => H2), (g3, l3, H2 => H3), (g4, l4, H3 => 1)],
+    explain [(l4, g4, l3), (l3, g3, l2), (l2, g2, l1)] first (l1, g1) last l4
 }
 
 #[cfg(test)]

@@ -8,8 +8,11 @@
 mod mnist_data;
 #[path = "../examples/support/mnist_models.rs"]
 mod mnist_models;
+#[path = "../examples/support/stack.rs"]
+mod stack;
 
-use mnist_models::{CONFIG_A, ModelA, STD_OFFSET_A, run, with_stack};
+use mnist_models::{CONFIG_A, ModelA, STD_OFFSET_A, run};
+use stack::with_stack;
 
 /// pygln's one-pass test accuracy on deskewed MNIST with this shape (`gln-reference.md`).
 const PYGLN_ACCURACY: f64 = 95.66;

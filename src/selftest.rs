@@ -12,9 +12,15 @@
 //! `boards/` and firmware that calls a scenario at boot run this very code.
 //!
 //! Each scenario is a module with the same items: `Model` (its shape), `SEED`, `CONFIG`,
-//! `STEPS`, `EXPECTED`, `model()` (a `const fn`, so the model can live in a `static`) and
-//! `run(&mut Model)`.
-//! - [`bernoulli`]: a three-layer binary classifier on standardised sensor-like readings.
+//! `EXPECTED`, `model()` (a `const fn`, so the model can live in a `static`) and
+//! `run(&mut Model)`, which returns a report with `passed()`.
+//! - [`bernoulli`]: a three-layer binary classifier on standardised sensor-like readings,
+//!   and the bytes it saves to ([`Persist`](crate::Persist)).
+//! - [`anomaly`]: the streaming detector (Gaussian GLNs inside) on a simulated two-channel
+//!   machine with injected faults ([`Machine`]), rejected readings, a gap and a frozen
+//!   stretch.
+//!
+//! Together they take about 10 KiB of RAM (the micro:bit board runs both).
 //!
 //! # At boot
 //! ```
@@ -26,8 +32,21 @@
 //! assert!(report.passed(), "this core does not compute the reference bits: {report:?}");
 //! # Ok::<(), gln::selftest::NotFresh>(())
 //! ```
+//! ```
+//! use gln::selftest::anomaly;
+//!
+//! let mut detector = anomaly::model();
+//! let report = anomaly::run(&mut detector)?;
+//! assert!(report.passed(), "{report}");
+//! assert_eq!(report.found, report.faults); // every injected fault was flagged
+//! # Ok::<(), gln::selftest::NotFresh>(())
+//! ```
 
+pub mod anomaly;
 pub mod bernoulli;
+mod machine;
+
+pub use machine::{CHANNELS, Fault, FaultKind, Machine, TEMPERATURE, VIBRATION, fault_at};
 
 use core::fmt;
 

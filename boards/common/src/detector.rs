@@ -144,7 +144,12 @@ pub fn detector_main<const CH: usize, const W: usize, const D: usize, const B: u
 where
     M: GaussianNetwork<D, B, 1>,
 {
-    hprintln!("detector {} ({} bytes) on {} channels", name, size_of::<Detector<CH, W, D, B, M>>(), CH);
+    hprintln!(
+        "detector {} ({} bytes) on {} channels",
+        name,
+        size_of::<Detector<CH, W, D, B, M>>(),
+        CH
+    );
     let _syst = systick();
     let cal = calibration();
     let same = stream_matches_the_generator();
@@ -153,7 +158,11 @@ where
         LEN,
         CHANNELS,
         size_of::<[[f32; CHANNELS]; LEN]>(),
-        if same { "identical to" } else { "DIFFERENT FROM" }
+        if same {
+            "identical to"
+        } else {
+            "DIFFERENT FROM"
+        }
     );
     let mut found: [Option<u32>; FAULTS.len()] = [None; FAULTS.len()];
     let (mut ticks, mut flagged, mut alarms, mut false_alarms) = (0u64, 0u32, 0u32, 0u32);
@@ -203,10 +212,14 @@ where
         let (d, h, m) = clock(t);
         let c = v.channel.min(CHANNELS - 1);
         let value = x.get(v.channel).copied().unwrap_or(0.0);
-        let e = v.expected.get(v.channel).copied().unwrap_or(gln::gaussian::Gaussian {
-            mean: 0.0,
-            variance: 0.0,
-        });
+        let e = v
+            .expected
+            .get(v.channel)
+            .copied()
+            .unwrap_or(gln::gaussian::Gaussian {
+                mean: 0.0,
+                variance: 0.0,
+            });
         hprintln!(
             "day {} {:02}:{:02} reading {}: {} {} score {:.2}, {:.2} expected {:.2} +- {:.2} ({})",
             d,
@@ -283,11 +296,16 @@ where
         stack,
         det.fingerprint()
     );
-    let ok = same && all_found && errors == 0;
-    if !ok {
-        hprintln!("FAIL: the stream differs from its generator, a fault was not found, or a reading was rejected");
+    if !same {
+        hprintln!("FAIL: the stream in flash differs from the run-time generator");
     }
-    exit(ok)
+    if !all_found {
+        hprintln!("FAIL: a fault was not found");
+    }
+    if errors != 0 {
+        hprintln!("FAIL: {} readings were rejected", errors);
+    }
+    exit(same && all_found && errors == 0)
 }
 
 /// Writes a detector example binary's `main`: `detector_main!(CH, W, D, B, Model)` builds
@@ -322,8 +340,17 @@ macro_rules! detector_main {
                 ));
             $crate::detector::detector_main(
                 concat!(
-                    "Detector<", $CH, ", ", $W, ", ", $D, ", ", $B, ", ",
-                    stringify!($Model), ">"
+                    "Detector<",
+                    $CH,
+                    ", ",
+                    $W,
+                    ", ",
+                    $D,
+                    ", ",
+                    $B,
+                    ", ",
+                    stringify!($Model),
+                    ">"
                 ),
                 DETECTOR.take(),
             )

@@ -45,7 +45,10 @@ static WRAPS: AtomicU32 = AtomicU32::new(0);
 fn SysTick() {
     // Only this handler writes `WRAPS`, so a load and a store suffice (no compare-and-swap
     // on a Cortex-M0).
-    WRAPS.store(WRAPS.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+    WRAPS.store(
+        WRAPS.load(Ordering::Relaxed).wrapping_add(1),
+        Ordering::Relaxed,
+    );
 }
 
 /// Ticks counted by SysTick and its wraps, read consistently: the counter's phase is

@@ -97,4 +97,3 @@ pub fn main(board: &str, core: &str, hz: u32, mut syst: SYST) -> ! {
         cortex_m::asm::bkpt();
     }
 }
-

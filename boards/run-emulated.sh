@@ -51,7 +51,7 @@ done
 emulated=(
     "microbit:microbit bench-tiny"
     "lm3s6965evb:lm3s6965evb"
-    "mps2-an386:mps2-an386 bench-tiny bench-reference bench-large"
+    "mps2-an386:mps2-an386 bench-tiny bench-reference bench-large detector detector-small detector-1ch detector-small-1ch"
     "mps2-an500:mps2-an500"
     "mps2-an505:mps2-an505"
 )

@@ -12,9 +12,15 @@
 //! `boards/` and firmware that calls a scenario at boot run this very code.
 //!
 //! Each scenario is a module with the same items: `Model` (its shape), `SEED`, `CONFIG`,
-//! `STEPS`, `EXPECTED`, `model()` (a `const fn`, so the model can live in a `static`) and
-//! `run(&mut Model)`.
-//! - [`bernoulli`]: a three-layer binary classifier on standardised sensor-like readings.
+//! `EXPECTED`, `model()` (a `const fn`, so the model can live in a `static`) and
+//! `run(&mut Model)`, which returns a report with `passed()`.
+//! - [`bernoulli`]: a three-layer binary classifier on standardised sensor-like readings,
+//!   and the bytes it saves to ([`Persist`](crate::Persist)).
+//! - [`anomaly`]: the streaming detector (Gaussian GLNs inside) on a simulated two-channel
+//!   machine with injected faults ([`Machine`]), rejected readings, a gap and a frozen
+//!   stretch.
+//!
+//! Together they take about 10 KiB of RAM (the micro:bit board runs both).
 //!
 //! # At boot
 //! ```
@@ -26,11 +32,25 @@
 //! assert!(report.passed(), "this core does not compute the reference bits: {report:?}");
 //! # Ok::<(), gln::selftest::NotFresh>(())
 //! ```
+//! ```
+//! use gln::selftest::anomaly;
+//!
+//! let mut detector = anomaly::model();
+//! let report = anomaly::run(&mut detector)?;
+//! assert!(report.passed(), "{report}");
+//! assert_eq!(report.found, report.faults); // every injected fault was flagged
+//! # Ok::<(), gln::selftest::NotFresh>(())
+//! ```
 
+pub mod anomaly;
 pub mod bernoulli;
+mod machine;
+
+pub use machine::{CHANNELS, Fault, FaultKind, Machine, TEMPERATURE, VIBRATION, fault_at};
 
 use core::fmt;
 
+use crate::hash::Fnv1a;
 use crate::math::sigmoid;
 use crate::rng::SplitMix64;
 
@@ -49,7 +69,11 @@ pub struct Report {
     pub predictions: u64,
     /// The model's own [`fingerprint`](crate::Gln3::fingerprint) after the last step.
     pub model: u64,
-    /// FNV-1a of every prediction then of `model`: the value compared with `expected`.
+    /// FNV-1a of the bytes the model (and its standardiser) save to
+    /// ([`Persist`](crate::Persist)) after the last step.
+    pub saved: u64,
+    /// FNV-1a of every prediction, then of `model`, then of `saved`: the value compared
+    /// with `expected`.
     pub fingerprint: u64,
     /// The scenario's stored reference value.
     pub expected: u64,
@@ -66,12 +90,13 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} steps {} correct {} predictions {:016x} model {:016x} fingerprint {:016x} expected {:016x}: {}",
+            "{} steps {} correct {} predictions {:016x} model {:016x} saved {:016x} fingerprint {:016x} expected {:016x}: {}",
             self.scenario,
             self.steps,
             self.correct,
             self.predictions,
             self.model,
+            self.saved,
             self.fingerprint,
             self.expected,
             if self.passed() { "OK" } else { "MISMATCH" }
@@ -93,6 +118,30 @@ impl fmt::Display for NotFresh {
 
 #[cfg(feature = "std")]
 impl std::error::Error for NotFresh {}
+
+/// A [`Sink`](crate::persist::Sink) that hashes what is saved into it (FNV-1a), so the
+/// saved bytes of a model can be part of a fingerprint without a buffer of their size.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HashSink(Fnv1a);
+
+impl HashSink {
+    pub(crate) const fn new() -> Self {
+        Self(Fnv1a::new())
+    }
+
+    pub(crate) const fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
+impl crate::persist::Sink for HashSink {
+    type Error = core::convert::Infallible;
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.0.write(bytes);
+        Ok(())
+    }
+}
 
 /// One reading of [`Stream`]: `D` raw sensor values and a binary label.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -227,6 +276,7 @@ mod tests {
             correct: 1,
             predictions: 2,
             model: 3,
+            saved: 6,
             fingerprint: 4,
             expected: 4,
         };

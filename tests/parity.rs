@@ -4,7 +4,7 @@
 //! (`cargo test --no-default-features --test parity`); the boards under `boards/` run the same
 //! scenarios on Cortex-M cores and compare with the same constants.
 
-use gln::selftest::{self, bernoulli};
+use gln::selftest::{self, anomaly, bernoulli};
 
 /// Which build of the library this test links.
 const BUILD: &str = if cfg!(feature = "std") {
@@ -41,4 +41,32 @@ fn a_model_in_a_static_runs_the_scenario() {
     let report = bernoulli::run(&mut model).expect("a fresh model");
     assert!(report.passed(), "{report}");
     assert_eq!(bernoulli::run(&mut model), Err(selftest::NotFresh));
+}
+
+#[test]
+fn anomaly_scenario_matches_the_reference() {
+    let mut detector = anomaly::model();
+    let report = anomaly::run(&mut detector).expect("a fresh detector");
+    println!("{BUILD}: {report}");
+    assert_eq!(report.faults, anomaly::FAULTS.len() as u32);
+    assert_eq!(
+        report.fingerprint,
+        anomaly::EXPECTED,
+        "{BUILD} build: {report}"
+    );
+    assert!(report.passed());
+    let mut again = anomaly::model();
+    assert_eq!(
+        anomaly::run(&mut again).map(|r| r.detector),
+        Ok(report.detector)
+    );
+}
+
+#[test]
+fn a_detector_in_a_static_runs_the_scenario() {
+    static DETECTOR: anomaly::Model = anomaly::model();
+    let mut detector = DETECTOR.clone();
+    let report = anomaly::run(&mut detector).expect("a fresh detector");
+    assert!(report.passed(), "{report}");
+    assert_eq!(anomaly::run(&mut detector), Err(selftest::NotFresh));
 }

@@ -7,12 +7,13 @@
 //! probabilities whose infinite logits must be clipped, halfspace gating, dot products of 16
 //! inputs (the 16-lane order of [`crate::math::dot`]) and of fewer, updates that skip the
 //! clip and updates that hit the weight box (`beta` is small on purpose), saturated neurons,
-//! a decaying learning rate with a floor and fan-in scaling, and `predict` between learning
-//! steps.
+//! a decaying learning rate with a floor and fan-in scaling, `predict` between learning
+//! steps, and at the end the saved bytes of the model and its standardiser ([`Persist`]:
+//! little-endian layout, CRC-32), hashed as they stream out, so no buffer is needed.
 
-use super::{NotFresh, Report, Stream, base_probabilities};
+use super::{HashSink, NotFresh, Report, Stream, base_probabilities};
 use crate::hash::Fnv1a;
-use crate::{Config, Gln3, Input, LearningRate, Schedule, Standardizer, StepScale};
+use crate::{Config, Gln3, Input, LearningRate, Persist, Schedule, Standardizer, StepScale};
 
 /// The scenario's shape: 16 readings (side information and base inputs), layers `[8, 4, 1]`,
 /// 2 halfspaces (4 contexts) per neuron. 1248 `f32` of weights (bias and their bounds
@@ -57,9 +58,10 @@ pub const EXTREME_EVERY: u32 = 31;
 
 /// The reference: [`Report::fingerprint`] of this scenario on every target.
 ///
-/// Changing the scenario, or any arithmetic on the learning path, changes it; then update it
+/// Changing the scenario, any arithmetic on the learning path, or the saved byte layout
+/// ([`crate::persist`]) changes it; then update it
 /// here and rerun `boards/run-emulated.sh --bless` for the boards' expected outputs.
-pub const EXPECTED: u64 = 0xa4f2_7caa_429e_9fd9;
+pub const EXPECTED: u64 = 0x9ef7_1dbe_efcd_53fa;
 
 /// A fresh model for this scenario, built at compile time in a `const` or `static`.
 pub const fn model() -> Model {
@@ -98,17 +100,31 @@ pub fn run(model: &mut Model) -> Result<Report, NotFresh> {
         }
     }
     let model_hash = model.fingerprint();
+    let saved = saved_hash(model, &scale);
     let mut all = predictions;
     all.write_u64(model_hash);
+    all.write_u64(saved);
     Ok(Report {
         scenario: "bernoulli",
         steps: u32::try_from(model.steps()).unwrap_or(u32::MAX),
         correct,
         predictions: predictions.finish(),
         model: model_hash,
+        saved,
         fingerprint: all.finish(),
         expected: EXPECTED,
     })
+}
+
+/// FNV-1a of the bytes [`Persist::save`] writes for `(model, scale)` (the two records back
+/// to back), hashed as they stream out of [`Persist::save_to`]: the same bytes on every
+/// target is part of parity, and no buffer of [`Persist::SAVED_BYTES`] is needed.
+pub fn saved_hash(model: &Model, scale: &Standardizer<FEATURES>) -> u64 {
+    let mut sink = HashSink::new();
+    // The sink cannot fail (its error type is `Infallible`).
+    let Ok(()) = model.save_to(&mut sink);
+    let Ok(()) = scale.save_to(&mut sink);
+    sink.finish()
 }
 
 #[cfg(test)]
@@ -140,6 +156,31 @@ mod tests {
         }
         assert!(saturated > 0, "no saturated output");
         assert_eq!(again.fingerprint(), r.model);
+    }
+
+    #[test]
+    fn the_saved_hash_is_the_hash_of_the_saved_bytes() {
+        let mut m = model();
+        let r = run(&mut m).unwrap();
+        // Rebuild the standardiser the scenario ended with.
+        let mut scale = Standardizer::<FEATURES>::new(STANDARDIZER_OFFSET);
+        for s in Stream::<FEATURES>::new(STREAM_SEED).take(STEPS as usize) {
+            scale.update_transform(&s.raw).unwrap();
+        }
+        let mut buf = std::vec![0u8; <(Model, Standardizer<FEATURES>)>::SAVED_BYTES];
+        let n = (m.clone(), scale).save(&mut buf).unwrap();
+        assert_eq!(n, buf.len());
+        let mut h = Fnv1a::new();
+        h.write(&buf);
+        assert_eq!(r.saved, h.finish());
+        assert_eq!(saved_hash(&m, &scale), r.saved);
+        // And the bytes load back into the same model.
+        let mut back = (
+            Model::new(0, Config::DEFAULT),
+            Standardizer::<FEATURES>::new(1.0),
+        );
+        back.load(&buf).unwrap();
+        assert_eq!(back.0.fingerprint(), r.model);
     }
 
     #[test]

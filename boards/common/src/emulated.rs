@@ -8,7 +8,7 @@ use core::mem::size_of;
 
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use cortex_m_semihosting::hprintln;
-use gln::selftest::bernoulli;
+use gln::selftest::{anomaly, bernoulli};
 use gln::Network;
 use static_cell::ConstStaticCell;
 
@@ -62,7 +62,7 @@ pub fn print_work(shape: &Shape, work: &Work, cal: &Calibration) {
 }
 
 /// The calibration, printed.
-fn calibration() -> Calibration {
+pub(crate) fn calibration() -> Calibration {
     let cal = measure::calibrate();
     hprintln!(
         "clock {} instructions per SysTick tick (calibrated)",
@@ -72,9 +72,12 @@ fn calibration() -> Calibration {
 }
 
 /// Takes the core peripherals and starts SysTick.
-fn systick() {
+pub(crate) fn systick() -> cortex_m::peripheral::SYST {
     match cortex_m::Peripherals::take() {
-        Some(mut p) => measure::start_systick(&mut p.SYST),
+        Some(mut p) => {
+            measure::start_systick(&mut p.SYST);
+            p.SYST
+        }
         None => panic!("core peripherals already taken"),
     }
 }
@@ -88,13 +91,15 @@ pub fn exit(ok: bool) -> ! {
     }
 }
 
-/// The whole program of an emulated board `board` with core `core`: runs the parity scenario
-/// on a model in a `static`, prints its fingerprint, then the work per step of that shape and
-/// its stack; exits with failure if the fingerprint is not the reference.
+/// The whole program of an emulated board `board` with core `core`: runs the parity scenarios
+/// on models in `static`s and prints their fingerprints: `bernoulli`, then the work per step
+/// of its shape and its stack, then `anomaly` (the detector) with its instructions and stack;
+/// exits with failure if any fingerprint is not the reference.
 pub fn parity_main(board: &str, core: &str) -> ! {
     static MODEL: ConstStaticCell<bernoulli::Model> = ConstStaticCell::new(bernoulli::model());
+    static DETECTOR: ConstStaticCell<anomaly::Model> = ConstStaticCell::new(anomaly::model());
     hprintln!("board {} ({})", board, core);
-    systick();
+    let mut syst = systick();
     let model = MODEL.take();
     let cal = calibration();
     let (report, ticks) = measure::ticks(|| bernoulli::run(model));
@@ -114,14 +119,43 @@ pub fn parity_main(board: &str, core: &str) -> ! {
         macs_predict: bernoulli::Model::MACS_PREDICT,
     };
     print_work(&shape, &measure::work(model), &cal);
-    if !report.passed() {
+    let ok = report.passed();
+    if !ok {
         hprintln!(
             "FAIL: fingerprint {:016x} is not the reference {:016x}",
             report.fingerprint,
             report.expected
         );
     }
-    exit(report.passed())
+
+    let detector = DETECTOR.take();
+    let ((anomaly, ticks), stack) =
+        measure::stack_peak(|| measure::long_ticks(&mut syst, || anomaly::run(detector)));
+    let anomaly = match anomaly {
+        Ok(r) => r,
+        Err(e) => panic!("{}", e),
+    };
+    hprintln!("parity {}", anomaly);
+    let instructions = cal.instructions(ticks);
+    hprintln!(
+        "parity anomaly run ({} {} bytes): {} instructions, {} per reading, stack {} bytes",
+        core::any::type_name::<anomaly::Model>(),
+        size_of::<anomaly::Model>(),
+        instructions,
+        crate::Ratio {
+            num: instructions,
+            den: u64::from(anomaly.readings),
+        },
+        stack
+    );
+    if !anomaly.passed() {
+        hprintln!(
+            "FAIL: anomaly fingerprint {:016x} is not the reference {:016x}",
+            anomaly.fingerprint,
+            anomaly.expected
+        );
+    }
+    exit(ok && anomaly.passed())
 }
 
 /// The whole program of a benchmark binary: work per step of `model` (fresh), in

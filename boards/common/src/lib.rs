@@ -6,6 +6,9 @@
 //! - [`emulated`] (feature `semihosting`): the whole program of an emulated board (the parity
 //!   scenario, work per step, stack) with output and exit code over semihosting, and the panic
 //!   handler; [`emulated_main!`] and [`bench_main!`] write a board's `main`.
+//! - [`detector`] (feature `semihosting`): the detector board example (a machine's sensor
+//!   stream in flash, detections, instructions per reading); [`detector_main!`] writes its
+//!   `main`.
 //! - [`real`] (feature `defmt`): the same run on a real board, logged with `defmt`.
 #![no_std]
 
@@ -13,6 +16,9 @@ pub mod measure;
 
 #[cfg(feature = "semihosting")]
 pub mod emulated;
+
+#[cfg(feature = "semihosting")]
+pub mod detector;
 
 #[cfg(feature = "defmt")]
 pub mod real;

@@ -9,7 +9,7 @@
 
 use core::hint::black_box;
 use core::ptr::{addr_of, read_volatile, write_volatile};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use cortex_m::peripheral::{syst::SystClkSource, SYST};
 use gln::selftest::Stream;
@@ -35,6 +35,50 @@ pub fn ticks<R>(f: impl FnOnce() -> R) -> (R, u32) {
     let r = f();
     let t1 = SYST::get_current();
     (r, t0.wrapping_sub(t1) & RELOAD)
+}
+
+/// SysTick wraps seen by the SysTick exception while [`long_ticks`] runs.
+static WRAPS: AtomicU32 = AtomicU32::new(0);
+
+/// Counts a wrap of SysTick (its exception fires only while [`long_ticks`] runs).
+#[cortex_m_rt::exception]
+fn SysTick() {
+    // Only this handler writes `WRAPS`, so a load and a store suffice (no compare-and-swap
+    // on a Cortex-M0).
+    WRAPS.store(
+        WRAPS.load(Ordering::Relaxed).wrapping_add(1),
+        Ordering::Relaxed,
+    );
+}
+
+/// Ticks counted by SysTick and its wraps, read consistently: the counter's phase is
+/// `(RELOAD + 1 − current) mod 2^24` (0 right at a wrap, when the exception is raised), and
+/// the reading is retried if a wrap is pending or was counted meanwhile.
+fn elapsed() -> u64 {
+    loop {
+        let w = WRAPS.load(Ordering::Relaxed);
+        let c = SYST::get_current();
+        let pending = cortex_m::peripheral::SCB::is_pendst_pending();
+        if !pending && WRAPS.load(Ordering::Relaxed) == w {
+            let phase = RELOAD.wrapping_add(1).wrapping_sub(c) & RELOAD;
+            return (u64::from(w) << 24) + u64::from(phase);
+        }
+    }
+}
+
+/// Runs `f` and returns its result and the SysTick ticks it took, however long: SysTick's
+/// exception counts the wraps of its 24-bit counter meanwhile (a few instructions every
+/// `2^24` ticks, included in the count). For whole runs that can take longer than a wrap
+/// (the `anomaly` scenario takes hundreds of millions of cycles on a Cortex-M0+). SysTick
+/// must be running ([`start_systick`]).
+pub fn long_ticks<R>(syst: &mut SYST, f: impl FnOnce() -> R) -> (R, u64) {
+    WRAPS.store(0, Ordering::Relaxed);
+    syst.enable_interrupt();
+    let t0 = elapsed();
+    let r = f();
+    let t1 = elapsed();
+    syst.disable_interrupt();
+    (r, t1.saturating_sub(t0))
 }
 
 /// Iterations of the calibration loop (two instructions each).

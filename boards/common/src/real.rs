@@ -5,16 +5,18 @@
 use core::mem::size_of;
 
 use cortex_m::peripheral::SYST;
-use gln::selftest::bernoulli;
+use gln::selftest::{anomaly, bernoulli};
 use static_cell::ConstStaticCell;
 
 use crate::measure;
 
-/// Runs the parity scenario on a model in a `static` and logs its fingerprint; panics (so
-/// `probe-rs run` fails) if it is not the reference. Then logs the cycles per `learn` and
-/// per `predict` of that shape (SysTick on the core clock, `hz`), and the stack.
+/// Runs the parity scenarios on models in `static`s and logs their fingerprints; panics (so
+/// `probe-rs run` fails) if one is not the reference. Logs the cycles per `learn` and per
+/// `predict` of the `bernoulli` shape (SysTick on the core clock, `hz`), the cycles of the
+/// `anomaly` run per reading, and the stack.
 pub fn main(board: &str, core: &str, hz: u32, mut syst: SYST) -> ! {
     static MODEL: ConstStaticCell<bernoulli::Model> = ConstStaticCell::new(bernoulli::model());
+    static DETECTOR: ConstStaticCell<anomaly::Model> = ConstStaticCell::new(anomaly::model());
     defmt::info!("board {=str} ({=str}) at {=u32} Hz", board, core, hz);
     measure::start_systick(&mut syst);
     let model = MODEL.take();
@@ -64,6 +66,31 @@ pub fn main(board: &str, core: &str, hz: u32, mut syst: SYST) -> ! {
             stack
         );
     }
+    // The detector scenario: longer than a SysTick wrap on slow cores, so the wraps are
+    // counted.
+    let detector = DETECTOR.take();
+    let ((anomaly, cycles), stack) =
+        measure::stack_peak(|| measure::long_ticks(&mut syst, || anomaly::run(detector)));
+    let anomaly = match anomaly {
+        Ok(r) => r,
+        Err(e) => defmt::panic!("{}", e),
+    };
+    defmt::info!("parity {}", anomaly);
+    if !anomaly.passed() {
+        defmt::panic!(
+            "FAIL: anomaly fingerprint {=u64:016x} is not the reference {=u64:016x}",
+            anomaly.fingerprint,
+            anomaly.expected
+        );
+    }
+    let per_reading = cycles as f32 / anomaly.readings as f32;
+    defmt::info!(
+        "anomaly run: {=u64} cycles, {=f32} per reading ({=f32} us), stack {=usize} bytes",
+        cycles,
+        per_reading,
+        per_reading * 1.0e6 / hz as f32,
+        stack
+    );
     defmt::info!("stack program peak {=usize} bytes", measure::program_peak());
     // `probe-rs run` ends on a breakpoint.
     loop {

@@ -27,24 +27,24 @@ pub(crate) struct Recent {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Channel {
     /// Readings seen (saturating).
-    n: u32,
+    pub(super) n: u32,
     /// Exponentially weighted mean and variance (standardisation).
-    mean: f32,
-    var: f32,
+    pub(super) mean: f32,
+    pub(super) var: f32,
     /// EWMA levels with smoothing factors `2^-(k+1)`.
-    level: [f32; LEVELS],
+    pub(super) level: [f32; LEVELS],
     /// EWMA (1/8) of the first difference, and EWMA (1/16) of its magnitude.
-    trend: f32,
-    vol: f32,
+    pub(super) trend: f32,
+    pub(super) vol: f32,
     /// Running mean squared error of each temporal expert, and how many errors it has seen.
-    err: [f32; TEMPORAL],
-    err_n: u32,
+    pub(super) err: [f32; TEMPORAL],
+    pub(super) err_n: u32,
     /// Length of the current run of identical readings, and the longest run seen while
     /// learning (the sensor's normal repeats, from quantisation or slow change).
-    run: u32,
-    longest: u32,
+    pub(super) run: u32,
+    pub(super) longest: u32,
     /// The current run has been flagged as stuck.
-    stuck: bool,
+    pub(super) stuck: bool,
 }
 
 impl Channel {

@@ -10,9 +10,9 @@
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct StreamingQuantile {
     tau: f32,
-    q: f32,
-    spread: f32,
-    n: u32,
+    pub(super) q: f32,
+    pub(super) spread: f32,
+    pub(super) n: u32,
 }
 
 impl StreamingQuantile {
@@ -62,8 +62,8 @@ impl StreamingQuantile {
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Threshold {
-    median: StreamingQuantile,
-    upper: StreamingQuantile,
+    pub(super) median: StreamingQuantile,
+    pub(super) upper: StreamingQuantile,
 }
 
 impl Threshold {

@@ -169,9 +169,10 @@ pub struct DetectorConfig {
     /// (1: the score is this reading's NLL).
     pub smoothing: f32,
     /// The instant score's threshold is `median + threshold_k · (q90 − median)` of recent
-    /// instant scores (streaming quantiles). `> 0`.
+    /// instant scores (streaming quantiles). In `(0, 1e6]`.
     pub threshold_k: f32,
-    /// The same for the (smoothed) score, whose distribution has a much lighter tail. `> 0`.
+    /// The same for the (smoothed) score, whose distribution has a much lighter tail. In
+    /// `(0, 1e6]`.
     pub sustained_k: f32,
     /// Memory of the thresholds' quantiles: about `1 / threshold_rate` recent values (make it
     /// cover a cycle of the signal). In `(0, 1]`.
@@ -234,7 +235,7 @@ impl DetectorConfig {
         }
         if !(positive(self.threshold_k) && positive(self.sustained_k)) {
             return Err(Error::InvalidConfig(
-                "threshold_k and sustained_k must be finite and > 0",
+                "threshold_k and sustained_k must be in (0, 1e6]",
             ));
         }
         if !(self.threshold_rate > 0.0 && self.threshold_rate <= 1.0) {
@@ -462,6 +463,11 @@ where
     }
 
     /// Scores one reading (a value per channel), then learns from it (unless frozen).
+    ///
+    /// Every finite value within `±`[`MAX_READING`] is a valid reading (zeros of either
+    /// sign and subnormals included); the verdict and the state stay finite for any stream
+    /// of them. A dropped sample is reported with [`Self::missing`], not with a placeholder
+    /// value.
     ///
     /// # Errors
     /// [`Error::NonFinite`] for a NaN or infinite value and [`Error::Overflow`] for a value
@@ -796,8 +802,9 @@ where
     }
 }
 
+/// A threshold multiplier: beyond `1e6` a threshold could overflow to infinity.
 const fn positive(k: f32) -> bool {
-    k > 0.0 && k < f32::INFINITY
+    k > 0.0 && k <= 1e6
 }
 
 const fn horizon(h: f32) -> bool {

@@ -426,6 +426,7 @@ fn a_board_that_resets_continues_bit_for_bit() {
     let mut r = SplitMix64::new(99);
     let mut buf = vec![0u8; Det2::SAVED_BYTES];
     let (mut resets, mut flags, mut rejected, mut frozen_resets) = (0, 0, 0, 0);
+    let mut stuck = 0;
     let awkward = [
         2000, 2001, 2510, 2521, 3100, 4150, 4301, 6100, 7200, 8300, 8599,
     ];
@@ -437,6 +438,7 @@ fn a_board_that_resets_continues_bit_for_bit() {
             (Some(Ok(va)), Some(Ok(vb))) => {
                 assert_eq!(vbits(&va), vbits(&vb), "verdict {t}");
                 flags += u32::from(va.anomaly);
+                stuck += u32::from(va.reason == Some(gln::detector::Reason::Stuck));
             }
             (Some(Err(ea)), Some(Err(eb))) => {
                 assert_eq!(ea, eb);
@@ -446,7 +448,8 @@ fn a_board_that_resets_continues_bit_for_bit() {
             (a, b) => panic!("step {t}: {a:?} vs {b:?}"),
         }
         assert_eq!(twin.fingerprint(), board.fingerprint(), "fingerprint {t}");
-        if t < 60 || t % 250 == 0 || awkward.contains(&t) {
+        // Every reading at the start of the stuck fault: the first one flagged as stuck too.
+        if t < 60 || t % 250 == 0 || awkward.contains(&t) || (4000..4025).contains(&t) {
             board.save(&mut buf).unwrap();
             let mut fresh = Det2::with_seed(u64::from(t) + 1000, other);
             fresh.load(&buf).unwrap();
@@ -458,14 +461,14 @@ fn a_board_that_resets_continues_bit_for_bit() {
         }
     }
     assert_eq!(bytes(&board), bytes(&twin));
-    println!("{resets} resets, {flags} flags, {rejected} rejected readings");
+    println!("{resets} resets, {flags} flags ({stuck} stuck), {rejected} rejected readings");
     assert!(
         resets > 90 && frozen_resets >= 3,
         "{resets} {frozen_resets}"
     );
     assert!(rejected > 50, "{rejected}");
     // The stream is not trivial: the faults are flagged (the same with and without resets).
-    assert!(flags > 20, "{flags}");
+    assert!(flags > 20 && stuck > 100, "{flags} {stuck}");
     assert!(board.gaps() > 40);
 }
 

@@ -535,3 +535,38 @@ where
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Persist;
+    use crate::detector::{SensorModel, SmallSensorModel};
+    use crate::gaussian::GaussianGln1;
+
+    #[test]
+    fn saved_sizes_follow_the_layout() {
+        // 64 header + 52 config + 32 counters + window + 24 threshold + per channel
+        // (132 + 4 CH + 72 + model body) + 4 CRC; a model body is 72 + 4 weights.
+        type Tiny = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;
+        assert_eq!(GaussianGln1::<2, 2, 1, 2>::WEIGHTS, 10);
+        assert_eq!(
+            <Tiny as Persist>::SAVED_BYTES,
+            64 + 52 + 32 + 4 + 16 + 24 + 320 + 4
+        );
+        type Small = Detector<2, 8, 8, 8, SmallSensorModel>;
+        let body = 72 + 4 * SmallSensorModel::WEIGHTS;
+        assert_eq!(
+            <Small as Persist>::SAVED_BYTES,
+            64 + 52 + 32 + 4 + 4 * 8 * 2 + 24 + 2 * (132 + 8 + 72 + body) + 4
+        );
+        type Reference = Detector<1, 16, 16, 16, SensorModel>;
+        assert_eq!(
+            <Reference as Persist>::SAVED_BYTES,
+            64 + 52 + 32 + 4 + 64 + 24 + 132 + 4 + 72 + 72 + 4 * SensorModel::WEIGHTS + 4
+        );
+        assert_eq!(
+            <Small as Record>::SHAPE,
+            [2, 8, 8, 8, 2, 2, 4, 1, 8, 1, 0, 0]
+        );
+    }
+}

@@ -643,6 +643,7 @@ fn gaussian_hammer<M, const D: usize, const B: usize, const N: usize>(
 
 #[test]
 fn gaussian_networks_take_subnormal_huge_and_infinite_values_in_their_stride() {
+    // 5 shapes x 6 edge configurations x 14 odd values x (1 + max(D, B)) samples each.
     gaussian_hammer::<_, 3, 3, 1>(|c| GaussianGln1::<3, 3, 2, 4>::new(1, c));
     gaussian_hammer::<_, 4, 4, 2>(|c| GaussianGln2::<4, 4, 5, 3, 8, 2>::new(2, c));
     gaussian_hammer::<_, 5, 3, 1>(|c| GaussianGln3::<5, 3, 6, 3, 2, 4>::new(3, c));
@@ -696,6 +697,7 @@ fn hostile_gaussian_configurations_are_refused() {
         d.with_beta(2e6),
         d.with_mean_bound(2e6),
     ]);
+    println!("{} hostile Gaussian configurations refused", bad.len());
     for c in bad {
         assert!(matches!(c.check(), Err(Error::InvalidConfig(_))), "{c:?}");
         assert!(
@@ -908,6 +910,7 @@ fn hostile_detector_configurations_are_refused() {
     // Many of these are valid (0.5 is a fine smoothing, 2.0 a fine horizon, ...).
     bad.retain(|c| c.check().is_err());
     assert!(bad.len() >= 70, "{}", bad.len());
+    println!("{} hostile detector configurations refused", bad.len());
     for c in bad {
         assert!(matches!(c.check(), Err(Error::InvalidConfig(_))), "{c:?}");
         let r = std::panic::catch_unwind(|| Det3::with_seed(1, c));

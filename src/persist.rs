@@ -1,8 +1,10 @@
 //! Saving and restoring models: a versioned, checksummed, little-endian byte format, with no
 //! heap.
 //!
-//! Every [`Persist`] type (each of [`Gln1`] to [`Gln4`], [`Standardizer`], and pairs of them)
-//! writes its whole state into a caller-provided buffer of exactly
+//! Every [`Persist`] type (each of [`Gln1`] to [`Gln4`], [`Standardizer`], the Gaussian GLNs
+//! [`GaussianGln1`](crate::gaussian::GaussianGln1) to
+//! [`GaussianGln4`](crate::gaussian::GaussianGln4), the anomaly
+//! [`Detector`](crate::detector::Detector), and pairs of them) writes its whole state into a caller-provided buffer of exactly
 //! [`Persist::SAVED_BYTES`] bytes, a `const`, so the buffer can be sized statically:
 //!
 //! ```
@@ -44,7 +46,7 @@
 //! |---:|---:|---|
 //! | 0 | 4 | magic `GLNm` (`47 4C 4E 6D`) |
 //! | 4 | 2 | format version (`u16`, 1) |
-//! | 6 | 2 | kind (`u16`): 1 Bernoulli GLN, 2 standardiser (3, 4 reserved) |
+//! | 6 | 2 | kind (`u16`): 1 Bernoulli GLN, 2 standardiser, 3 Gaussian GLN, 4 detector |
 //! | 8 | 4 | record length in bytes, header and CRC included (`u32`) |
 //! | 12 | 4 | reserved, 0 |
 //! | 16 | 48 | shape: 12 × `u32`, by kind (below); unused words 0 |
@@ -68,6 +70,20 @@
 //!
 //! Shape of a standardiser (kind 2): `D`. Its body: count (`u64`), `offset` (`f32`), the `D`
 //! means then the `D` `M2` sums (`f32`): `SAVED_BYTES = 80 + 8 · D`.
+//!
+//! A Gaussian GLN (kind 3) has the shape words of a Bernoulli GLN and the same body but for
+//! its configuration, a [`GaussianConfig`](crate::gaussian::GaussianConfig) of 48 bytes at
+//! offset 80: `sigma2_min`, `sigma2_max`, `beta`, `mean_bound` (`f32`), the learning rate (24
+//! bytes, as above: schedule tag, three parameters, floor, step scale), `normalized` (`u32`, 0
+//! or 1), `offset_std` (`f32`). The hyperplane hash is at 128 and the weights (in
+//! [`GaussianGln3::for_each_weight`](crate::gaussian::GaussianGln3::for_each_weight) order)
+//! at 136: `SAVED_BYTES = 140 + 4 · WEIGHTS`.
+//!
+//! A detector (kind 4) is one record holding its whole state, its models' bodies included:
+//! see [`Detector`](crate::detector::Detector)'s persistence section for the layout. Loading
+//! one also refuses states the detector cannot reach (counters that disagree, a window not
+//! cleared after a long gap, a negative variance, ...), so that a restored detector continues
+//! exactly as the saved one would have.
 //!
 //! Any change to this layout, to the meaning of a field, or to how hyperplanes are drawn from
 //! a seed must bump [`FORMAT_VERSION`]; `tests/persist_golden.rs` holds saved bytes that
@@ -349,12 +365,13 @@ impl<E> From<Error> for LoadError<E> {
     }
 }
 
-mod sealed {
+pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
 /// A type whose whole state saves to bytes and loads back: [`Gln1`] to [`Gln4`],
-/// [`Standardizer`], and pairs of `Persist` types (saved back to back, loaded all or nothing).
+/// [`Standardizer`], the Gaussian GLNs, the [`Detector`](crate::detector::Detector), and
+/// pairs of `Persist` types (saved back to back, loaded all or nothing).
 ///
 /// Sealed: only this crate's types implement it.
 pub trait Persist: sealed::Sealed + Sized {
@@ -746,36 +763,36 @@ impl<S: Source> Body<'_, S> {
     }
 
     /// Byte offset in the record of the next byte.
-    fn offset(&self) -> u32 {
+    pub(crate) fn offset(&self) -> u32 {
         self.pos
     }
 
-    fn u32(&mut self) -> Result<u32, S::Error> {
+    pub(crate) fn u32(&mut self) -> Result<u32, S::Error> {
         let mut b = [0u8; 4];
         self.read(&mut b)?;
         Ok(u32::from_le_bytes(b))
     }
 
-    fn u64(&mut self) -> Result<u64, S::Error> {
+    pub(crate) fn u64(&mut self) -> Result<u64, S::Error> {
         let mut b = [0u8; 8];
         self.read(&mut b)?;
         Ok(u64::from_le_bytes(b))
     }
 
-    fn f32(&mut self) -> Result<f32, S::Error> {
+    pub(crate) fn f32(&mut self) -> Result<f32, S::Error> {
         Ok(f32::from_bits(self.u32()?))
     }
 }
 
-fn put_u32<S: Sink>(out: &mut S, v: u32) -> Result<(), S::Error> {
+pub(crate) fn put_u32<S: Sink>(out: &mut S, v: u32) -> Result<(), S::Error> {
     out.write(&v.to_le_bytes())
 }
 
-fn put_u64<S: Sink>(out: &mut S, v: u64) -> Result<(), S::Error> {
+pub(crate) fn put_u64<S: Sink>(out: &mut S, v: u64) -> Result<(), S::Error> {
     out.write(&v.to_le_bytes())
 }
 
-fn put_f32<S: Sink>(out: &mut S, v: f32) -> Result<(), S::Error> {
+pub(crate) fn put_f32<S: Sink>(out: &mut S, v: f32) -> Result<(), S::Error> {
     put_u32(out, v.to_bits())
 }
 
@@ -896,10 +913,11 @@ const fn gln_shape(
     s
 }
 
-fn write_config<S: Sink>(out: &mut S, c: &Config) -> Result<(), S::Error> {
-    put_f32(out, c.eps)?;
-    put_f32(out, c.beta)?;
-    let (tag, p) = match c.learning_rate.schedule {
+/// Writes a learning rate (24 bytes): schedule tag (`u32`: 0 constant, 1 inverse-time, 2
+/// hyperbolic), its three parameters (unused ones `+0.0`), the floor, and the step scale
+/// (`+inf` for none, else the hidden fan-in reference).
+pub(crate) fn write_learning_rate<S: Sink>(out: &mut S, lr: &LearningRate) -> Result<(), S::Error> {
+    let (tag, p) = match lr.schedule {
         Schedule::Constant { eta } => (0, [eta, 0.0, 0.0]),
         Schedule::InverseTime { c, max } => (1, [c, max, 0.0]),
         Schedule::Hyperbolic { a, b, max } => (2, [a, b, max]),
@@ -908,15 +926,53 @@ fn write_config<S: Sink>(out: &mut S, c: &Config) -> Result<(), S::Error> {
     for v in p {
         put_f32(out, v)?;
     }
-    put_f32(out, c.learning_rate.floor)?;
-    // The step scaling as one value: `+inf` for none, else the hidden fan-in reference.
+    put_f32(out, lr.floor)?;
     put_f32(
         out,
-        match c.learning_rate.scale {
+        match lr.scale {
             StepScale::None => f32::INFINITY,
             StepScale::HiddenFanIn { reference } => reference,
         },
-    )?;
+    )
+}
+
+/// Reads what [`write_learning_rate`] wrote; `Ok(Err)` for an unknown tag or a non-zero
+/// unused parameter (the values themselves are checked with the configuration).
+pub(crate) fn read_learning_rate<S: Source>(
+    input: &mut Body<'_, S>,
+) -> Result<Result<LearningRate, Error>, S::Error> {
+    let tag_at = input.offset();
+    let tag = input.u32()?;
+    let p_at = input.offset();
+    let p = [input.f32()?, input.f32()?, input.f32()?];
+    let floor = input.f32()?;
+    let scale_ref = input.f32()?;
+    let bad = |offset, what| Err(PersistError::BadValue { offset, what }.into());
+    let unused = |p: &[f32]| p.iter().all(|v| v.to_bits() == 0);
+    let schedule = match (tag, p) {
+        (0, [eta, ..]) if unused(p.get(1..).unwrap_or(&[])) => Schedule::Constant { eta },
+        (1, [c, max, _]) if unused(p.get(2..).unwrap_or(&[])) => Schedule::InverseTime { c, max },
+        (2, [a, b, max]) => Schedule::Hyperbolic { a, b, max },
+        (0..=2, _) => return Ok(bad(p_at, "unused schedule parameter is not zero")),
+        _ => return Ok(bad(tag_at, "unknown learning-rate schedule")),
+    };
+    Ok(Ok(LearningRate {
+        schedule,
+        floor,
+        scale: if scale_ref == f32::INFINITY {
+            StepScale::None
+        } else {
+            StepScale::HiddenFanIn {
+                reference: scale_ref,
+            }
+        },
+    }))
+}
+
+fn write_config<S: Sink>(out: &mut S, c: &Config) -> Result<(), S::Error> {
+    put_f32(out, c.eps)?;
+    put_f32(out, c.beta)?;
+    write_learning_rate(out, &c.learning_rate)?;
     put_u32(
         out,
         match c.init {
@@ -932,43 +988,29 @@ fn write_config<S: Sink>(out: &mut S, c: &Config) -> Result<(), S::Error> {
 fn read_config<S: Source>(input: &mut Body<'_, S>) -> Result<Result<Config, Error>, S::Error> {
     let eps = input.f32()?;
     let beta = input.f32()?;
-    let tag_at = input.offset();
-    let tag = input.u32()?;
-    let p_at = input.offset();
-    let p = [input.f32()?, input.f32()?, input.f32()?];
-    let floor = input.f32()?;
-    let scale_ref = input.f32()?;
+    let learning_rate = read_learning_rate(input)?;
     let init_at = input.offset();
     let init = input.u32()?;
     let offset_std = input.f32()?;
-    let bad = |offset, what| Err(PersistError::BadValue { offset, what }.into());
-    let unused = |p: &[f32]| p.iter().all(|v| v.to_bits() == 0);
-    let schedule = match (tag, p) {
-        (0, [eta, ..]) if unused(p.get(1..).unwrap_or(&[])) => Schedule::Constant { eta },
-        (1, [c, max, _]) if unused(p.get(2..).unwrap_or(&[])) => Schedule::InverseTime { c, max },
-        (2, [a, b, max]) => Schedule::Hyperbolic { a, b, max },
-        (0..=2, _) => return Ok(bad(p_at, "unused schedule parameter is not zero")),
-        _ => return Ok(bad(tag_at, "unknown learning-rate schedule")),
+    let learning_rate = match learning_rate {
+        Ok(lr) => lr,
+        Err(e) => return Ok(Err(e)),
     };
     let init = match init {
         0 => WeightInit::Zero,
         1 => WeightInit::Average,
-        _ => return Ok(bad(init_at, "unknown weight initialisation")),
+        _ => {
+            return Ok(Err(PersistError::BadValue {
+                offset: init_at,
+                what: "unknown weight initialisation",
+            }
+            .into()));
+        }
     };
     let config = Config {
         eps,
         beta,
-        learning_rate: LearningRate {
-            schedule,
-            floor,
-            scale: if scale_ref == f32::INFINITY {
-                StepScale::None
-            } else {
-                StepScale::HiddenFanIn {
-                    reference: scale_ref,
-                }
-            },
-        },
+        learning_rate,
         init,
         offset_std,
     };
@@ -1000,6 +1042,23 @@ fn check_gln_body<const D: usize, S: Source>(
     k: usize,
     weights: usize,
 ) -> Result<Result<(), Error>, S::Error> {
+    check_gated_body::<D, S>(input, widths, k, weights, |input| {
+        Ok(read_config(input)?.map(|c| (c.beta, c.offset_std)))
+    })
+}
+
+/// Checks the body of a gated network (Bernoulli or Gaussian): seed, step count, its
+/// configuration (read by `read_config`, which returns the weight box `beta` and the
+/// hyperplane offset spread of a valid one), the hyperplane hash, then `weights` weights over
+/// layers of `widths` neurons with `k` hyperplanes each: every weight finite and within
+/// `[-beta, beta]`, and the hash that of the hyperplanes this build draws from the seed.
+pub(crate) fn check_gated_body<'a, const D: usize, S: Source>(
+    input: &mut Body<'a, S>,
+    widths: &[usize],
+    k: usize,
+    weights: usize,
+    read_config: impl FnOnce(&mut Body<'a, S>) -> Result<Result<(f32, f32), Error>, S::Error>,
+) -> Result<Result<(), Error>, S::Error> {
     let seed = input.u64()?;
     let _steps = input.u64()?;
     let config = read_config(input)?;
@@ -1007,7 +1066,7 @@ fn check_gln_body<const D: usize, S: Source>(
     let mut first: Option<Error> = config.err();
     // Weights: finite and in the box (when the config is valid; else only finite).
     let beta = match config {
-        Ok(c) => c.beta,
+        Ok((beta, _)) => beta,
         Err(_) => f32::MAX,
     };
     for _ in 0..weights {
@@ -1033,8 +1092,8 @@ fn check_gln_body<const D: usize, S: Source>(
             }
         }
     }
-    if let (None, Ok(c)) = (&first, config)
-        && drawn_planes_hash::<D>(seed, c.offset_std, widths, k) != stored_hash
+    if let (None, Ok((_, offset_std))) = (&first, config)
+        && drawn_planes_hash::<D>(seed, offset_std, widths, k) != stored_hash
     {
         first = Some(PersistError::PlanesMismatch.into());
     }
@@ -1056,13 +1115,17 @@ fn read_gln_fixed<S: Source>(input: &mut Body<'_, S>) -> Result<(u64, u64, Confi
 
 /// Reads `f32` values for `restore`; after a read error, yields 0.0 (inside every box) and
 /// keeps the first error.
-struct Values<'b, 'a, S: Source> {
+pub(crate) struct Values<'b, 'a, S: Source> {
     input: &'b mut Body<'a, S>,
     error: Option<S::Error>,
 }
 
-impl<S: Source> Values<'_, '_, S> {
-    fn next(&mut self) -> f32 {
+impl<'b, 'a, S: Source> Values<'b, 'a, S> {
+    pub(crate) fn new(input: &'b mut Body<'a, S>) -> Self {
+        Self { input, error: None }
+    }
+
+    pub(crate) fn next(&mut self) -> f32 {
         if self.error.is_some() {
             return 0.0;
         }
@@ -1075,7 +1138,7 @@ impl<S: Source> Values<'_, '_, S> {
         }
     }
 
-    fn finish(self) -> Result<(), S::Error> {
+    pub(crate) fn finish(self) -> Result<(), S::Error> {
         match self.error {
             Some(e) => Err(e),
             None => Ok(()),
@@ -1147,6 +1210,8 @@ bernoulli_record!(Gln1, []);
 bernoulli_record!(Gln2, [H1]);
 bernoulli_record!(Gln3, [H1, H2]);
 bernoulli_record!(Gln4, [H1, H2, H3]);
+
+mod gaussian;
 
 // ---------------------------------------------------------------------------------------
 // Standardizer

@@ -437,3 +437,492 @@ fn random_bytes_never_load() {
     // Saving into an empty buffer.
     assert!(target.save(&mut []).is_err());
 }
+
+// ---------------------------------------------------------------------------------------
+// Gaussian GLN
+
+use gln::detector::{Detector, DetectorConfig, MAX_READING, SmallSensorModel, Verdict};
+use gln::gaussian::{
+    Gaussian, GaussianConfig, GaussianGln1, GaussianGln2, GaussianGln3, GaussianGln4,
+    GaussianInput, GaussianNetwork,
+};
+
+#[test]
+fn gaussian_input_rejects_nan_and_infinity_at_every_position() {
+    let ok = [0.5f32; 4];
+    for bad in NON_FINITE {
+        for i in 0..4 {
+            let mut v = ok;
+            v[i] = bad;
+            let want = Some(Error::NonFinite { index: i });
+            assert_eq!(GaussianInput::<4, 4>::from_side(&v, 1.0).err(), want);
+            assert_eq!(GaussianInput::<4, 2>::new(&v, &[0.0; 2], 1.0).err(), want);
+            assert_eq!(GaussianInput::<2, 4>::new(&[0.0; 2], &v, 1.0).err(), want);
+            assert_eq!(GaussianInput::<4, 4>::from_slices(&v, &ok, &ok).err(), want);
+            // As a variance: NaN and -inf are not variances; +inf is (the least confident).
+            let r = GaussianInput::<2, 4>::with_variances(&[0.0; 2], &ok, &v);
+            if bad == f32::INFINITY {
+                assert!(r.is_ok());
+            } else {
+                assert_eq!(r, Err(Error::NotAVariance { index: i }));
+            }
+        }
+    }
+    // Negative variances (a negative subnormal too) are refused, zeros of both signs and
+    // subnormals are valid (the network clips them to its smallest variance).
+    for v in [-1.0f32, -f32::from_bits(1), f32::MIN] {
+        assert_eq!(
+            GaussianInput::<1, 1>::new(&[0.0], &[0.0], v),
+            Err(Error::NotAVariance { index: 0 })
+        );
+    }
+    for v in [0.0f32, -0.0, f32::from_bits(1), f32::MAX] {
+        assert!(GaussianInput::<1, 1>::new(&[0.0], &[0.0], v).is_ok(), "{v}");
+    }
+    // Wrong lengths, each slice.
+    let long = [0.0f32; 100];
+    for n in [0usize, 2, 4, 100] {
+        let want = Some(Error::WrongLength {
+            expected: 3,
+            found: n,
+        });
+        assert_eq!(
+            GaussianInput::<3, 3>::from_slices(&long[..n], &[0.0; 3], &[1.0; 3]).err(),
+            want
+        );
+        assert_eq!(
+            GaussianInput::<3, 3>::from_slices(&[0.0; 3], &long[..n], &[1.0; 3]).err(),
+            want
+        );
+        assert_eq!(
+            GaussianInput::<3, 3>::from_slices(&[0.0; 3], &[0.0; 3], &long[..n]).err(),
+            want
+        );
+    }
+}
+
+/// Gaussian configurations at the edges of what `GaussianConfig::check` accepts.
+fn gaussian_edge_configs() -> [GaussianConfig; 6] {
+    let d = GaussianConfig::DEFAULT;
+    [
+        d,
+        // The widest bounds, the largest box and the largest finite rate.
+        d.with_variance_bounds(1e-6, 1e6)
+            .with_beta(1e6)
+            .with_mean_bound(1e6)
+            .with_learning_rate(LearningRate::constant(f32::MAX)),
+        // The same with the authors' plain (unnormalised) step.
+        d.with_variance_bounds(1e-6, 1e6)
+            .with_beta(1e6)
+            .with_mean_bound(1e6)
+            .with_normalized(false)
+            .with_learning_rate(LearningRate::constant(1e30)),
+        // The narrowest: a variance range of one ulp, the smallest box, a tiny mean bound.
+        d.with_variance_bounds(0.5, 0.500_000_06)
+            .with_beta(0.25)
+            .with_mean_bound(f32::from_bits(1))
+            .with_learning_rate(LearningRate::constant(1.0)),
+        // A zero rate and hyperplanes through the origin.
+        d.with_offset_std(0.0)
+            .with_learning_rate(LearningRate::constant(0.0)),
+        // Huge hyperplane offsets and an extreme decaying schedule with a subnormal floor.
+        d.with_offset_std(1e30).with_learning_rate(LearningRate {
+            schedule: Schedule::Hyperbolic {
+                a: f32::MAX,
+                b: f32::MAX,
+                max: 1e10,
+            },
+            floor: f32::from_bits(1),
+            scale: StepScale::HiddenFanIn {
+                reference: f32::from_bits(1),
+            },
+        }),
+    ]
+}
+
+/// A prediction is a valid Gaussian for the configuration.
+fn check_gaussians(p: &[Gaussian], c: &GaussianConfig) {
+    for g in p {
+        assert!(
+            g.variance >= c.sigma2_min && g.variance <= c.sigma2_max,
+            "variance {} outside [{}, {}]",
+            g.variance,
+            c.sigma2_min,
+            c.sigma2_max
+        );
+        assert!(g.mean.abs() <= c.mean_bound, "mean {}", g.mean);
+    }
+}
+
+fn check_gaussian_weights<
+    M: GaussianNetwork<D, B, N>,
+    const D: usize,
+    const B: usize,
+    const N: usize,
+>(
+    m: &M,
+) {
+    let beta = m.config().beta;
+    m.for_each_weight(&mut |w| assert!(w.is_finite() && w.abs() <= beta, "weight {w}"));
+}
+
+/// Every odd finite value as side information, base mean, base variance and target, at
+/// every position and everywhere at once, through every learning and predicting call, with
+/// the invariants checked after each; NaN and infinite targets refused with nothing changed.
+fn gaussian_hammer<M, const D: usize, const B: usize, const N: usize>(
+    make: impl Fn(GaussianConfig) -> M,
+) where
+    M: GaussianNetwork<D, B, N> + Persist + Clone + PartialEq + core::fmt::Debug,
+{
+    let odd_var = [
+        0.0f32,
+        -0.0,
+        f32::from_bits(1),
+        1e-30,
+        1.0,
+        1e30,
+        f32::MAX,
+        f32::INFINITY,
+    ];
+    for config in gaussian_edge_configs() {
+        let mut m = make(config);
+        let mut rng = SplitMix64::new(2);
+        // (side, base means, base variances, target)
+        type Sample<const D: usize, const B: usize> = ([f32; D], [f32; B], [f32; B], f32);
+        let mut samples: Vec<Sample<D, B>> = Vec::new();
+        for (k, v) in ODD_FINITE.into_iter().enumerate() {
+            let var = odd_var[k % odd_var.len()];
+            samples.push(([v; D], [v; B], [var; B], v));
+            for i in 0..D.max(B) {
+                let mut z: [f32; D] = core::array::from_fn(|_| 4.0 * rng.next_f32() - 2.0);
+                let mut mu: [f32; B] = core::array::from_fn(|_| 4.0 * rng.next_f32() - 2.0);
+                let mut s: [f32; B] = core::array::from_fn(|_| rng.next_f32() + 0.1);
+                z[i % D] = v;
+                mu[i % B] = v;
+                s[(i + 1) % B] = var;
+                samples.push((z, mu, s, ODD_FINITE[(k + i) % ODD_FINITE.len()]));
+            }
+        }
+        for (t, (z, mu, s, y)) in samples.iter().enumerate() {
+            let x = GaussianInput::with_variances(z, mu, s).unwrap();
+            let before = m.clone();
+            let p = m.predict_all(&x);
+            check_gaussians(&p, &config);
+            assert_eq!(m, before, "predict mutated the model");
+            // Refused targets change nothing.
+            for bad in NON_FINITE {
+                let mut targets = [*y; N];
+                targets[t % N] = bad;
+                assert_eq!(
+                    m.learn_targets(&x, &targets),
+                    Err(Error::NonFinite { index: t % N })
+                );
+                assert_eq!(
+                    m.learn_with(&x, &mut |h, _| if h == t % N { bad } else { 0.0 }),
+                    Err(Error::NonFinite { index: t % N })
+                );
+            }
+            assert_eq!(m, before, "a refused target changed the model");
+            let q = m.learn_targets(&x, &[*y; N]).unwrap();
+            assert_eq!(
+                p.map(|g| (g.mean.to_bits(), g.variance.to_bits())),
+                q.map(|g| (g.mean.to_bits(), g.variance.to_bits()))
+            );
+            check_gaussian_weights(&m);
+            let r = m.learn_with(&x, &mut |h, g| g.mean + h as f32).unwrap();
+            check_gaussians(&r, &config);
+            check_gaussian_weights(&m);
+        }
+        // Still a valid model: it saves and loads back, the same value.
+        let b = bytes(&m);
+        let mut back = make(GaussianConfig::DEFAULT);
+        back.load(&b).unwrap();
+        assert_eq!(back, m);
+    }
+}
+
+#[test]
+fn gaussian_networks_take_subnormal_huge_and_infinite_values_in_their_stride() {
+    // 5 shapes x 6 edge configurations x 14 odd values x (1 + max(D, B)) samples each.
+    gaussian_hammer::<_, 3, 3, 1>(|c| GaussianGln1::<3, 3, 2, 4>::new(1, c));
+    gaussian_hammer::<_, 4, 4, 2>(|c| GaussianGln2::<4, 4, 5, 3, 8, 2>::new(2, c));
+    gaussian_hammer::<_, 5, 3, 1>(|c| GaussianGln3::<5, 3, 6, 3, 2, 4>::new(3, c));
+    gaussian_hammer::<_, 20, 20, 1>(|c| GaussianGln3::<20, 20, 17, 16, 4, 16>::new(4, c));
+    gaussian_hammer::<_, 2, 2, 3>(|c| GaussianGln4::<2, 2, 3, 3, 2, 1, 2, 3>::new(5, c));
+}
+
+#[test]
+fn gaussian_nll_refuses_non_finite_targets() {
+    let m = GaussianGln2::<2, 2, 3, 2, 4>::new(1, GaussianConfig::DEFAULT);
+    let x = GaussianInput::from_side(&[0.5, -0.5], 1.0).unwrap();
+    for bad in NON_FINITE {
+        assert_eq!(m.nll(&x, bad), Err(Error::NonFinite { index: 0 }));
+    }
+    for y in ODD_FINITE {
+        // Finite, or +inf when (y - mu)^2 overflows: documented on `Gaussian::nll`.
+        let v = m.nll(&x, y).unwrap();
+        assert!(v.is_finite() || v == f32::INFINITY, "{y}: {v}");
+    }
+}
+
+#[test]
+fn hostile_gaussian_configurations_are_refused() {
+    type M = GaussianGln2<3, 3, 4, 2, 4>;
+    let d = GaussianConfig::DEFAULT;
+    let mut bad = Vec::new();
+    for v in NON_FINITE
+        .into_iter()
+        .chain([-1.0, -f32::from_bits(1), 0.0, f32::MAX])
+    {
+        bad.push(d.with_variance_bounds(v, 100.0));
+        bad.push(d.with_variance_bounds(0.01, v));
+        bad.push(d.with_beta(v));
+        bad.push(d.with_mean_bound(v));
+        bad.push(d.with_offset_std(v));
+        bad.push(d.with_learning_rate(LearningRate::constant(v)));
+        bad.push(d.with_learning_rate(LearningRate {
+            floor: v,
+            ..LearningRate::constant(0.1)
+        }));
+    }
+    // Some of these are valid (a rate of 0 or f32::MAX, offsets of 0 or f32::MAX, ...).
+    bad.retain(|c| c.check().is_err());
+    assert!(bad.len() >= 40, "{}", bad.len());
+    bad.extend([
+        d.with_variance_bounds(1e-7, 1.0), // below 1e-6
+        d.with_variance_bounds(2.0, 1.0),  // min above max
+        d.with_variance_bounds(1.0, 1.0),  // equal
+        d.with_variance_bounds(1e-3, 2e6), // max above 1e6
+        d.with_beta(0.2),                  // cuts the initial weights
+        d.with_beta(2e6),
+        d.with_mean_bound(2e6),
+    ]);
+    println!("{} hostile Gaussian configurations refused", bad.len());
+    for c in bad {
+        assert!(matches!(c.check(), Err(Error::InvalidConfig(_))), "{c:?}");
+        assert!(
+            matches!(M::try_new(1, c), Err(Error::InvalidConfig(_))),
+            "{c:?}"
+        );
+        let r = std::panic::catch_unwind(|| M::new(1, c));
+        assert!(r.is_err(), "new accepted {c:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Detector
+
+type Det3 = Detector<3, 8, 8, 8, SmallSensorModel>;
+
+fn verdict_is_finite<const CH: usize>(v: &Verdict<CH>) {
+    for x in [v.score, v.instant, v.nll, v.instant_threshold]
+        .into_iter()
+        .chain(v.contributions)
+    {
+        assert!(x.is_finite(), "{v:?}");
+    }
+    for g in &v.expected {
+        assert!(
+            g.mean.is_finite() && g.variance.is_finite() && g.variance >= 0.0,
+            "{v:?}"
+        );
+    }
+}
+
+#[test]
+fn detector_rejects_bad_readings_at_every_channel_and_changes_nothing() {
+    let mut d = Det3::with_seed(1, DetectorConfig::DEFAULT);
+    let mut r = SplitMix64::new(4);
+    let mut next = |t: u32| -> [f32; 3] {
+        [
+            20.0 + (t as f32 * 0.05).sin() + 0.1 * r.next_normal(),
+            -3.0 + 0.2 * r.next_normal(),
+            1000.0 + 5.0 * r.next_f32(),
+        ]
+    };
+    for t in 0..400 {
+        d.update(&next(t)).unwrap();
+    }
+    let (twin, b, fp) = (d.clone(), bytes(&d), d.fingerprint());
+    let above = f32::from_bits(MAX_READING.to_bits() + 1);
+    let mut refused = 0;
+    for c in 0..3 {
+        let ok = next(400);
+        for bad in NON_FINITE {
+            let mut x = ok;
+            x[c] = bad;
+            assert_eq!(d.update(&x), Err(Error::NonFinite { index: c }));
+            assert_eq!(d.update_slice(&x), Err(Error::NonFinite { index: c }));
+            refused += 2;
+        }
+        for bad in [above, -above, 1e30, f32::MAX, f32::MIN, -3e38] {
+            let mut x = ok;
+            x[c] = bad;
+            assert_eq!(d.update(&x), Err(Error::Overflow { index: c }));
+            refused += 1;
+        }
+    }
+    // Wrong lengths: nothing is read.
+    for n in [0usize, 1, 2, 4, 1000] {
+        let v = vec![0.0f32; n];
+        assert_eq!(
+            d.update_slice(&v),
+            Err(Error::WrongLength {
+                expected: 3,
+                found: n
+            })
+        );
+        refused += 1;
+    }
+    assert_eq!(
+        (bytes(&d), d.fingerprint()),
+        (b, fp),
+        "a refused reading changed the detector"
+    );
+    // And the future is the same as if they had never come.
+    let mut twin = twin;
+    for t in 400..700 {
+        let x = next(t);
+        assert_eq!(d.update(&x).unwrap(), twin.update(&x).unwrap());
+    }
+    assert_eq!(bytes(&d), bytes(&twin));
+    assert_eq!(refused, 53);
+}
+
+#[test]
+fn detector_takes_odd_finite_readings_and_dropped_samples() {
+    let odd = [
+        0.0f32,
+        -0.0,
+        f32::from_bits(1),
+        -f32::from_bits(1),
+        f32::MIN_POSITIVE,
+        1e-30,
+        MAX_READING,
+        -MAX_READING,
+        9.99e14,
+        -7.0,
+        65504.0,
+    ];
+    for config in [
+        DetectorConfig::DEFAULT,
+        DetectorConfig {
+            warmup: 0,
+            smoothing: 1.0,
+            threshold_rate: 1.0,
+            stats_horizon: 1.0,
+            error_horizon: 1.0,
+            cross_horizon: 1.0,
+            calibration: 1.0,
+            learn_clip: f32::INFINITY,
+            std_floor: 0.0,
+            level_weight: 1e6,
+            two_sided: false,
+            ..DetectorConfig::DEFAULT
+        },
+        DetectorConfig {
+            smoothing: f32::from_bits(1),
+            threshold_k: 1e6,
+            sustained_k: f32::from_bits(1),
+            threshold_rate: f32::from_bits(1),
+            stats_horizon: f32::MAX,
+            learn_clip: f32::from_bits(1),
+            std_floor: 0.999_999_9,
+            level_weight: 0.0,
+            ..DetectorConfig::DEFAULT
+        },
+    ] {
+        let mut d = Det3::with_seed(2, config);
+        let mut r = SplitMix64::new(6);
+        for t in 0..3000u32 {
+            match t % 50 {
+                // Runs of dropped samples, one longer than the window.
+                0..=2 => d.missing(),
+                10 if t % 500 == 10 => (0..9).for_each(|_| d.missing()),
+                _ => {
+                    let x: [f32; 3] = core::array::from_fn(|c| match (t + c as u32) % 7 {
+                        0 => odd[(r.next_u64() % odd.len() as u64) as usize],
+                        1 => odd[c],
+                        _ => 50.0 * r.next_normal(),
+                    });
+                    let v = d.update(&x).unwrap();
+                    verdict_is_finite(&v);
+                }
+            }
+        }
+        // The state is finite and within its bounds: it saves and loads (the load checks
+        // every value), and the models' weights are in their boxes.
+        let b = bytes(&d);
+        let back = Det3::from_bytes(&b).unwrap();
+        assert_eq!(back.fingerprint(), d.fingerprint());
+        for c in 0..3 {
+            let m = d.model(c).unwrap();
+            check_gaussian_weights(m);
+        }
+        assert!(d.model(3).is_none());
+    }
+}
+
+#[test]
+fn hostile_detector_configurations_are_refused() {
+    let d = DetectorConfig::DEFAULT;
+    let mut bad = Vec::new();
+    for v in NON_FINITE
+        .into_iter()
+        .chain([-1.0, -f32::from_bits(1), 0.0, 0.5, 2.0, 2e6])
+    {
+        bad.push(DetectorConfig { smoothing: v, ..d });
+        bad.push(DetectorConfig {
+            threshold_k: v,
+            ..d
+        });
+        bad.push(DetectorConfig {
+            sustained_k: v,
+            ..d
+        });
+        bad.push(DetectorConfig {
+            threshold_rate: v,
+            ..d
+        });
+        bad.push(DetectorConfig {
+            stats_horizon: v,
+            ..d
+        });
+        bad.push(DetectorConfig {
+            error_horizon: v,
+            ..d
+        });
+        bad.push(DetectorConfig {
+            cross_horizon: v,
+            ..d
+        });
+        bad.push(DetectorConfig {
+            calibration: v,
+            ..d
+        });
+        bad.push(DetectorConfig { learn_clip: v, ..d });
+        bad.push(DetectorConfig { std_floor: v, ..d });
+        bad.push(DetectorConfig {
+            level_weight: v,
+            ..d
+        });
+    }
+    // Many of these are valid (0.5 is a fine smoothing, 2.0 a fine horizon, ...).
+    bad.retain(|c| c.check().is_err());
+    assert!(bad.len() >= 70, "{}", bad.len());
+    println!("{} hostile detector configurations refused", bad.len());
+    for c in bad {
+        assert!(matches!(c.check(), Err(Error::InvalidConfig(_))), "{c:?}");
+        let r = std::panic::catch_unwind(|| Det3::with_seed(1, c));
+        assert!(r.is_err(), "accepted {c:?}");
+    }
+    // A NaN level weight used to pass the check: every score would then be NaN.
+    assert!(
+        DetectorConfig {
+            level_weight: f32::NAN,
+            ..d
+        }
+        .check()
+        .is_err()
+    );
+}

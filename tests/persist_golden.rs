@@ -73,3 +73,133 @@ fn pinned_bytes_still_load() {
     println!("pair crc {:#010x}", gln::persist::crc32(&buf));
     assert_eq!(gln::persist::crc32(&buf), 0xf927_20c0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Gaussian GLN (kind 3) and detector (kind 4)
+
+use gln::detector::{Detector, DetectorConfig};
+use gln::gaussian::{GaussianConfig, GaussianGln1, GaussianGln2, GaussianInput};
+use gln::{Schedule, StepScale};
+
+/// The Gaussian configuration of the pinned models, every field spelled out.
+const PINNED_GAUSSIAN: GaussianConfig = GaussianConfig {
+    sigma2_min: 0.01,
+    sigma2_max: 100.0,
+    beta: 50.0,
+    mean_bound: 100.0,
+    learning_rate: LearningRate {
+        schedule: Schedule::InverseTime { c: 2.0, max: 0.1 },
+        floor: 0.01,
+        scale: StepScale::None,
+    },
+    normalized: true,
+    offset_std: 0.05,
+};
+
+/// The detector configuration of the pinned detector, every field spelled out.
+const PINNED_DETECTOR: DetectorConfig = DetectorConfig {
+    warmup: 20,
+    smoothing: 0.1,
+    threshold_k: 8.0,
+    sustained_k: 5.0,
+    threshold_rate: 0.01,
+    stats_horizon: 500.0,
+    error_horizon: 50.0,
+    cross_horizon: 200.0,
+    learn_clip: 4.0,
+    std_floor: 1e-4,
+    calibration: 100.0,
+    level_weight: 0.5,
+    two_sided: true,
+};
+
+type TinyGaussian = GaussianGln2<2, 2, 2, 1, 2>;
+type TinyDetector = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;
+
+fn tiny_gaussian() -> TinyGaussian {
+    let mut m = TinyGaussian::new(77, PINNED_GAUSSIAN);
+    for t in 0..30u32 {
+        let z = [t as f32 * 0.2 - 3.0, 1.0 - t as f32 * 0.1];
+        let y = 0.5 * z[0] - z[1];
+        m.learn(&GaussianInput::from_side(&z, 1.0).unwrap(), y)
+            .unwrap();
+    }
+    m
+}
+
+fn tiny_detector() -> TinyDetector {
+    let models = [GaussianGln1::new(5, PINNED_GAUSSIAN)];
+    let mut d = TinyDetector::new(models, PINNED_DETECTOR);
+    for t in 0..60u32 {
+        let x = 10.0 + (t % 7) as f32 * 0.5 - (t % 3) as f32 * 0.25;
+        if t % 13 == 4 {
+            d.missing();
+        } else {
+            d.update(&[if t == 50 { 30.0 } else { x }]).unwrap();
+        }
+    }
+    d
+}
+
+/// `tiny_gaussian()` saved with format version 1.
+const TINY_GAUSSIAN_V1: &str = concat!(
+    "474c4e6d01000300040100000000000002000000020000000200000001000000020000000100000002000000",
+    "01000000000000000000000000000000000000004d000000000000001e000000000000000ad7233c0000c842",
+    "000048420000c8420100000000000040cdcccc3d000000000ad7233c0000807f01000000cdcc4c3d5d3c49b6",
+    "f26f279f6b8fc03eec4a173e5f39813ef7a0563e30cf2a3ef275953e569108bd044312bdfc99053e5ee2973e",
+    "ade09d3e3ebc19bd7ef04ebdae4f113ebf2dab3eb543b83e826d083e80ff803eb6b13f3ed8c8fa3dfc9f513e",
+    "fc9f513ee1b1843e0dd0153e57f1083d4e6f403e55b7463e50042abe4f7fb63dd041b03e78bfe8d4",
+);
+/// Its fingerprint.
+const TINY_GAUSSIAN_FINGERPRINT: u64 = 0xf0b5_c928_0a1e_9909;
+/// `tiny_detector()` saved with format version 1.
+const TINY_DETECTOR_V1: &str = concat!(
+    "474c4e6d01000400040200000000000001000000040000000200000002000000010000000100000002000000",
+    "010000000100000000000000000000000000000014000000cdcccc3d000000410000a0400ad7233c0000fa43",
+    "00004842000048430000804017b7d1380000c8420000003f0100000037000000000000000500000000000000",
+    "000000000000000019000000000000000400000000004c410000284100002c41000030415109073f0aef1641",
+    "360000008328273fe4b816413600000037000000d6be3941b84ae9407340314175a73b41fc6d42412c1d4041",
+    "fbb03841fb253041686429419f162541d37f28beb112124006f33240e7882640fddce93f0898be3f635e4140",
+    "41a03d40e35100409fe6fd3f29701740194c31400f7067406bd2fd4052a48c400f1dc040dffc9a4092554440",
+    "3600000000000000000000000000000000000000fbb4c340205dd1401865d440e7c8114153a42d41af5a7a41",
+    "24a6c23ed6ef6c403600000085c92d3f8a5c6a40360000007c727d3e9ba68840360000003d36ec3e833e8840",
+    "36000000050000000000000036000000000000000ad7233c0000c842000048420000c8420100000000000040",
+    "cdcccc3d000000000ad7233c0000807f01000000cdcc4c3dad9f6e51a39f0d1f18a22a3e6065533e88e5a83d",
+    "e9b0153e13ef563e55884a3ed323373eeb20323dd3119c3d2d13df3d29d895f4",
+);
+/// Its fingerprint.
+const TINY_DETECTOR_FINGERPRINT: u64 = 0x9193_7afd_631f_e48a;
+
+#[test]
+fn gaussian_and_detector_bytes_are_pinned() {
+    let m = tiny_gaussian();
+    let mut b = [0u8; TinyGaussian::SAVED_BYTES];
+    m.save(&mut b).unwrap();
+    println!("gaussian\n{}\n{:#018x}", hex(&b), m.fingerprint());
+    let d = tiny_detector();
+    let mut c = [0u8; TinyDetector::SAVED_BYTES];
+    d.save(&mut c).unwrap();
+    println!("detector\n{}\n{:#018x}", hex(&c), d.fingerprint());
+    assert_eq!(hex(&b), TINY_GAUSSIAN_V1);
+    assert_eq!(m.fingerprint(), TINY_GAUSSIAN_FINGERPRINT);
+    assert_eq!(hex(&c), TINY_DETECTOR_V1);
+    assert_eq!(d.fingerprint(), TINY_DETECTOR_FINGERPRINT);
+}
+
+#[test]
+fn pinned_gaussian_and_detector_bytes_still_load() {
+    let m = TinyGaussian::from_bytes(&unhex(TINY_GAUSSIAN_V1)).unwrap();
+    assert_eq!(m.fingerprint(), TINY_GAUSSIAN_FINGERPRINT);
+    assert_eq!((m.steps(), m.config()), (30, &PINNED_GAUSSIAN));
+    let mut d = TinyDetector::from_bytes(&unhex(TINY_DETECTOR_V1)).unwrap();
+    assert_eq!(d.fingerprint(), TINY_DETECTOR_FINGERPRINT);
+    assert_eq!(
+        (d.readings(), d.gaps(), d.config()),
+        (55, 5, &PINNED_DETECTOR)
+    );
+    // And it continues as the detector that saved it.
+    let mut live = tiny_detector();
+    for x in [10.0f32, 10.5, 11.0, 25.0, 10.0] {
+        assert_eq!(d.update(&[x]).unwrap(), live.update(&[x]).unwrap());
+    }
+}

@@ -378,3 +378,90 @@ fn bad_layouts_and_wrong_shapes_are_refused_before_anything_changes() {
     let header = Slots::header_bytes::<Flash<1, 4, 256>>();
     assert_eq!(&flash.mem[header..header + bytes.len()], &bytes[..]);
 }
+
+// ---------------------------------------------------------------------------------------
+// The anomaly detector: a board that learns for months, checkpoints now and then, and loses
+// power in the middle of a checkpoint.
+
+type Det = gln::detector::Detector<1, 8, 8, 8, gln::detector::SmallSensorModel>;
+
+/// A reading of a slow cycle with noise and a spike now and then.
+fn reading(t: u32, r: &mut SplitMix64) -> f32 {
+    let v = 20.0 + 2.0 * (t as f32 * 0.02).sin() + 0.05 * r.next_normal();
+    if t % 700 == 650 { v + 3.0 } else { v }
+}
+
+/// The detector after readings `0..n` (with a dropped sample every 97 readings).
+fn detector_after(n: u32) -> Det {
+    let mut d = Det::with_seed(3, gln::detector::DetectorConfig::DEFAULT);
+    let mut r = SplitMix64::new(9);
+    for t in 0..n {
+        let x = reading(t, &mut r);
+        if t % 97 == 50 {
+            d.missing();
+        } else {
+            d.update(&[x]).unwrap();
+        }
+    }
+    d
+}
+
+/// Continues `a` and `b` on readings `from..from + n` and checks they say the same.
+fn same_future(a: &mut Det, b: &mut Det, from: u32, n: u32) {
+    let mut r = SplitMix64::new(u64::from(from));
+    for t in from..from + n {
+        let x = reading(t, &mut r);
+        assert_eq!(
+            a.update(&[x]).unwrap(),
+            b.update(&[x]).unwrap(),
+            "reading {t}"
+        );
+    }
+    assert_eq!(a.fingerprint(), b.fingerprint());
+}
+
+#[test]
+fn a_detector_survives_a_power_cut_anywhere_and_continues_bit_for_bit() {
+    const E: usize = 256;
+    let region = Slots::region_bytes_for::<Flash<1, 4, E>, Det>() as u32;
+    let slots = Slots::new(E as u32, region);
+    let mut flash = Flash::<1, 4, E>::new(E + 2 * region as usize + E);
+    let (old, new) = (detector_after(2000), detector_after(2600));
+    assert_eq!(slots.save(&mut flash, &old), Ok(1));
+    let mut dry = flash.clone();
+    dry.budget = Some(usize::MAX);
+    assert_eq!(slots.save(&mut dry, &new), Ok(2));
+    let total = dry.used;
+    let (mut kept, mut advanced, mut continued) = (0, 0, 0);
+    for cut in 0..=total {
+        let mut f = flash.clone();
+        f.budget = Some(cut);
+        let saved = slots.save(&mut f, &new);
+        assert_eq!(saved.is_ok(), cut == total, "cut {cut}");
+        f.reboot();
+        // After the reset: a detector built the usual way, then the newest checkpoint.
+        let mut board = Det::with_seed(0, gln::detector::DetectorConfig::DEFAULT);
+        let seq = slots.load(&mut f, &mut board).unwrap();
+        let twin = if seq == 2 {
+            advanced += 1;
+            &new
+        } else {
+            assert_eq!(seq, 1, "cut {cut}");
+            kept += 1;
+            &old
+        };
+        assert_eq!(board.fingerprint(), twin.fingerprint(), "cut {cut}");
+        if cut % 200 == 0 || cut == total {
+            // It carries on exactly as the detector it restored would have.
+            let from = if seq == 2 { 2600 } else { 2000 };
+            same_future(&mut board, &mut twin.clone(), from, 300);
+            continued += 1;
+        }
+    }
+    println!(
+        "detector: {} cut points, {kept} kept the previous checkpoint, {advanced} the new",
+        total + 1
+    );
+    assert!(kept >= total - 64 && advanced >= 1, "{kept} {advanced}");
+    assert!(continued > 10);
+}

@@ -8,9 +8,14 @@
 //! - bit 2: write a valid magic, version and record length;
 //! - bit 3: recompute the CRC;
 //! - bit 4: ignore the rest and instead build valid bytes from a trained model, then flip
-//!   the bits the remaining input names (a structure-aware mutation).
+//!   the bits the remaining input names (a structure-aware mutation);
+//! - bit 5: the Gaussian GLN and detector loaders instead: bits 0-1 pick a Gaussian GLN, a
+//!   3-head Gaussian GLN with its standardiser, a one-channel detector, a two-channel
+//!   detector; with bit 4, the mutation of a trained detector's bytes.
 #![no_main]
 
+use gln::detector::{Detector, DetectorConfig};
+use gln::gaussian::{GaussianConfig, GaussianGln1, GaussianGln2, GaussianInput, GaussianNetwork};
 use gln::{Config, Gln1, Gln2, Gln4, Input, Network, Persist, Standardizer};
 use libfuzzer_sys::fuzz_target;
 
@@ -18,6 +23,10 @@ type A = Gln2<3, 3, 4, 2, 4>;
 type B = (Gln1<2, 2, 1, 2, 3>, Standardizer<2>);
 type C = Gln4<2, 2, 3, 2, 2, 1, 2>;
 type S = Standardizer<3>;
+type G = GaussianGln2<3, 3, 4, 2, 4>;
+type H = (GaussianGln1<2, 2, 1, 2, 3>, Standardizer<2>);
+type D1 = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;
+type D2 = Detector<2, 3, 2, 2, GaussianGln1<2, 2, 1, 2>>;
 
 fn saved<P: Persist>(p: &P) -> Vec<u8> {
     let mut b = vec![0u8; P::SAVED_BYTES];
@@ -73,6 +82,120 @@ fn valid_net<M: Network<D, D, N>, const D: usize, const N: usize>(m: &M) {
     }
 }
 
+fn valid_gaussian<M: GaussianNetwork<D, D, N>, const D: usize, const N: usize>(m: &M) {
+    let c = *m.config();
+    m.for_each_weight(&mut |w| assert!(w.is_finite() && w.abs() <= c.beta, "weight {w}"));
+    let z = [0.5f32; D];
+    for g in m.predict_all(&GaussianInput::from_side(&z, 1.0).unwrap()) {
+        assert!(g.variance >= c.sigma2_min && g.variance <= c.sigma2_max, "{g:?}");
+        assert!(g.mean.abs() <= c.mean_bound, "{g:?}");
+    }
+}
+
+/// Loads `bytes` into a detector: a failed load changes nothing (saved bytes and
+/// fingerprint); a successful one gives a detector whose state saves back to the same bytes
+/// and keeps working (a reading gives a finite verdict).
+fn load_detector<const CH: usize, const W: usize>(
+    target: &mut Detector<CH, W, 2, 2, GaussianGln1<2, 2, 1, 2>>,
+    bytes: &[u8],
+) where
+    Detector<CH, W, 2, 2, GaussianGln1<2, 2, 1, 2>>: Persist,
+{
+    type Det<const CH: usize, const W: usize> = Detector<CH, W, 2, 2, GaussianGln1<2, 2, 1, 2>>;
+    let (before, fp) = (saved(target), target.fingerprint());
+    let checked = Det::<CH, W>::check(bytes);
+    match target.load(bytes) {
+        Ok(()) => {
+            assert_eq!(checked, Ok(()));
+            assert_eq!(saved(target), &bytes[..Det::<CH, W>::SAVED_BYTES]);
+            for c in 0..CH {
+                valid_gaussian::<_, 2, 1>(target.model(c).unwrap());
+            }
+            let mut d = target.clone();
+            let v = d.update(&[1.0; CH]).unwrap();
+            assert!(v.score.is_finite() && v.nll.is_finite() && v.instant.is_finite(), "{v:?}");
+        }
+        Err(e) => {
+            assert_eq!(checked, Err(e));
+            assert_eq!(saved(target), before, "a failed load changed the detector");
+            assert_eq!(target.fingerprint(), fp);
+        }
+    }
+}
+
+fn trained_detector(rest: &[u8]) -> D1 {
+    let config = DetectorConfig {
+        warmup: 5,
+        ..DetectorConfig::DEFAULT
+    };
+    let mut d = D1::with_seed(u64::from(rest.first().copied().unwrap_or(0)), config);
+    for (t, w) in rest.chunks(2).take(64).enumerate() {
+        match w {
+            [0xFF, _] => d.missing(),
+            [0xFE, _] => d.freeze(!d.is_frozen()),
+            _ => {
+                let v = i16::from_le_bytes([w[0], w.get(1).copied().unwrap_or(0)]);
+                d.update(&[f32::from(v) / 64.0 + t as f32 * 0.01]).unwrap();
+            }
+        }
+    }
+    d
+}
+
+fn gaussian_and_detector(mode: u8, rest: &[u8]) {
+    if mode & 16 != 0 {
+        // Valid bytes from a trained detector, then bit flips at the positions named.
+        let (train, flips) = rest.split_at(rest.len() / 2);
+        let d = trained_detector(train);
+        let mut bytes = saved(&d);
+        for f in flips.chunks(2) {
+            let pos = (usize::from(f[0]) | usize::from(f.get(1).copied().unwrap_or(0) & 3) << 8)
+                % bytes.len();
+            bytes[pos] ^= 1 << (f.get(1).copied().unwrap_or(0) >> 5);
+        }
+        repair::<D1>(mode, &mut bytes);
+        let mut target = D1::with_seed(9, DetectorConfig::DEFAULT);
+        load_detector(&mut target, &bytes);
+        if flips.is_empty() {
+            assert_eq!(target.fingerprint(), d.fingerprint());
+        }
+        return;
+    }
+    let mut bytes = rest.to_vec();
+    match mode & 3 {
+        0 => {
+            repair::<G>(mode, &mut bytes);
+            let mut t = G::new(1, GaussianConfig::DEFAULT);
+            let before = t.clone();
+            let checked = G::check(&bytes);
+            match t.load(&bytes) {
+                Ok(()) => {
+                    assert_eq!(checked, Ok(()));
+                    valid_gaussian::<_, 3, 1>(&t);
+                    assert_eq!(saved(&t), &bytes[..G::SAVED_BYTES]);
+                }
+                Err(e) => {
+                    assert_eq!(checked, Err(e));
+                    assert_eq!(t, before, "a failed load changed the model");
+                }
+            }
+        }
+        1 => {
+            repair::<H>(mode, &mut bytes);
+            let mut t: H = (GaussianGln1::new(2, GaussianConfig::DEFAULT), Standardizer::new(1.0));
+            load_into(&mut t, &bytes, |(m, _)| valid_gaussian::<_, 2, 3>(m));
+        }
+        2 => {
+            repair::<D1>(mode, &mut bytes);
+            load_detector(&mut D1::with_seed(3, DetectorConfig::DEFAULT), &bytes);
+        }
+        _ => {
+            repair::<D2>(mode, &mut bytes);
+            load_detector(&mut D2::with_seed(4, DetectorConfig::DEFAULT), &bytes);
+        }
+    }
+}
+
 fn trained_a(rest: &[u8]) -> A {
     let mut m = A::new(
         u64::from(rest.first().copied().unwrap_or(0)),
@@ -90,6 +213,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
+    if mode & 32 != 0 {
+        gaussian_and_detector(mode, rest);
+        return;
+    }
     if mode & 16 != 0 {
         // Valid bytes from a trained model, then bit flips at the positions the input names.
         let (train, flips) = rest.split_at(rest.len() / 2);

@@ -27,24 +27,24 @@ pub(crate) struct Recent {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Channel {
     /// Readings seen (saturating).
-    n: u32,
+    pub(super) n: u32,
     /// Exponentially weighted mean and variance (standardisation).
-    mean: f32,
-    var: f32,
+    pub(super) mean: f32,
+    pub(super) var: f32,
     /// EWMA levels with smoothing factors `2^-(k+1)`.
-    level: [f32; LEVELS],
+    pub(super) level: [f32; LEVELS],
     /// EWMA (1/8) of the first difference, and EWMA (1/16) of its magnitude.
-    trend: f32,
-    vol: f32,
+    pub(super) trend: f32,
+    pub(super) vol: f32,
     /// Running mean squared error of each temporal expert, and how many errors it has seen.
-    err: [f32; TEMPORAL],
-    err_n: u32,
+    pub(super) err: [f32; TEMPORAL],
+    pub(super) err_n: u32,
     /// Length of the current run of identical readings, and the longest run seen while
     /// learning (the sensor's normal repeats, from quantisation or slow change).
-    run: u32,
-    longest: u32,
+    pub(super) run: u32,
+    pub(super) longest: u32,
     /// The current run has been flagged as stuck.
-    stuck: bool,
+    pub(super) stuck: bool,
 }
 
 impl Channel {
@@ -178,11 +178,14 @@ impl Channel {
         let a = rate(self.err_n, err_rate);
         let first = self.err_n == 1;
         let c2 = clip * clip;
+        // Without a clip (`clip` infinite) no error is limited: `∞ · 0` would be NaN for an
+        // expert that has been exact so far.
+        let unclipped = first || c2 == f32::INFINITY;
         for (e, p) in self.err.iter_mut().zip(predicted) {
             let r = x - p;
             let r2 = r * r;
             let lim = c2 * *e;
-            let r2 = if first || r2 <= lim { r2 } else { lim };
+            let r2 = if unclipped || r2 <= lim { r2 } else { lim };
             *e += a * (r2 - *e);
         }
     }
@@ -277,6 +280,21 @@ mod tests {
         assert!((c.err[0] - e0).abs() < 1e-5);
         assert!(c.scale(0.0) > 0.0);
         assert_eq!(Channel::NEW.scale(0.0), 1e-9);
+    }
+
+    #[test]
+    fn without_a_clip_an_exact_expert_learns_its_next_error() {
+        // A constant signal: every expert is exact, its error 0. With the clip disabled
+        // (infinite), the next error used to be `min(r², ∞ · 0)` = NaN.
+        let mut c = Channel::NEW;
+        c.seed(5.0);
+        let p = [5.0f32; TEMPORAL];
+        for _ in 0..3 {
+            c.learn(5.0, &p, 0.01, 0.5, f32::INFINITY);
+        }
+        assert_eq!(c.err, [0.0; TEMPORAL]);
+        c.learn(7.0, &p, 0.01, 0.5, f32::INFINITY);
+        assert_eq!(c.err, [2.0; TEMPORAL]);
     }
 
     #[test]

@@ -53,10 +53,64 @@
 //!   the readings before the gap. After `W` consecutive missing readings the window and the
 //!   tracking state are cleared (the learned model and statistics stay), and the next reading
 //!   restarts them without being scored.
+//!
+//! # Saving and restoring
+//! A [`Detector`] implements [`Persist`](crate::Persist): its whole state (models, window,
+//! per-channel statistics, calibration, thresholds, counters, the freeze flag) saves into one
+//! record of [`Persist::SAVED_BYTES`](crate::Persist::SAVED_BYTES) bytes, and a detector
+//! restored from it continues bit for bit as if it had not been reset: the same verdicts and
+//! the same [`fingerprint`](Detector::fingerprint). With the `storage` feature,
+//! [`storage::Slots`](crate::storage) keeps it in NOR flash across power cuts.
+//!
+//! ```
+//! use gln::Persist;
+//! use gln::detector::{Detector, DetectorConfig, SmallSensorModel};
+//!
+//! type Det = Detector<1, 8, 8, 8, SmallSensorModel>;
+//! let mut det = Det::with_seed(1, DetectorConfig::DEFAULT);
+//! for t in 0..500 {
+//!     det.update(&[20.0 + 0.01 * (t % 97) as f32])?;
+//! }
+//! let mut buf = [0u8; Det::SAVED_BYTES]; // sized at compile time
+//! det.save(&mut buf)?;
+//!
+//! // After a reset: any detector of the same type, then the saved state.
+//! let mut restored = Det::with_seed(0, DetectorConfig::DEFAULT);
+//! restored.load(&buf)?;
+//! assert_eq!(restored.fingerprint(), det.fingerprint());
+//! assert_eq!(restored.update(&[21.0])?, det.update(&[21.0])?);
+//! # Ok::<(), gln::Error>(())
+//! ```
+//!
+//! The record is kind 4 of the [`persist`](crate::persist) format. Its shape words are `CH, W,
+//! D, B` and the model's `depth, K, C, N, width_1 .. width_4` (a Gaussian GLN). Its body,
+//! little-endian, from byte 64:
+//!
+//! | size | field |
+//! |---:|---|
+//! | 52 | configuration: `warmup` (`u32`); `smoothing`, `threshold_k`, `sustained_k`, `threshold_rate`, `stats_horizon`, `error_horizon`, `cross_horizon`, `learn_clip`, `std_floor`, `calibration`, `level_weight` (`f32`); `two_sided` (`u32`, 0 or 1) |
+//! | 32 | counters: readings, gaps (`u64`); current gap run, correlation count, calibration count (`u32`); frozen (`u32`, 0 or 1) |
+//! | 4 + 4 · W · CH | the window: its length (`u32`), then `W` rows of `CH` readings (`f32`), oldest first, unused rows `+0.0` |
+//! | 24 | the instant score's threshold: median then q90, each `q`, `spread` (`f32`) and its count (`u32`) |
+//! | 132 · CH | each channel: count (`u32`); mean, variance, the 8 levels, trend, volatility, the 16 expert errors (`f32`); error count, run, longest run (`u32`); stuck (`u32`, 0 or 1) |
+//! | 4 · CH² | the correlation matrix (`f32`), row by row |
+//! | 72 · CH | each channel's calibration: prediction location and spread, level location and spread, the two smoothed components (`f32`); its two thresholds (24 bytes each, as above) |
+//! | CH · (72 + 4 · weights) | each channel's model: the body of its Gaussian GLN record (seed, steps, configuration, hyperplane hash, weights) |
+//!
+//! Besides the checks of every record (magic, version, CRC, kind, shape, length), a load
+//! refuses a configuration [`DetectorConfig::check`] rejects, any NaN or infinite value, a
+//! negative variance, error, volatility or spread, a window longer than `W` or holding a
+//! reading beyond [`MAX_READING`] or non-zero unused slots, every model value a Gaussian GLN
+//! load refuses, and every state the detector cannot reach: a count that disagrees with the
+//! number of readings (each quantile, correlation, calibration, channel and error count moves
+//! once per learned reading), a window not cleared after `W` consecutive gaps, a gap run
+//! longer than the gaps, statistics before the first reading, an asymmetric correlation
+//! matrix, a stuck flag on a run too short to be stuck. Nothing changes when it refuses.
 
 mod channel;
 #[cfg(feature = "micromath")]
 mod imu;
+mod persist;
 mod quantile;
 mod score;
 
@@ -115,9 +169,10 @@ pub struct DetectorConfig {
     /// (1: the score is this reading's NLL).
     pub smoothing: f32,
     /// The instant score's threshold is `median + threshold_k · (q90 − median)` of recent
-    /// instant scores (streaming quantiles). `> 0`.
+    /// instant scores (streaming quantiles). In `(0, 1e6]`.
     pub threshold_k: f32,
-    /// The same for the (smoothed) score, whose distribution has a much lighter tail. `> 0`.
+    /// The same for the (smoothed) score, whose distribution has a much lighter tail. In
+    /// `(0, 1e6]`.
     pub sustained_k: f32,
     /// Memory of the thresholds' quantiles: about `1 / threshold_rate` recent values (make it
     /// cover a cycle of the signal). In `(0, 1]`.
@@ -138,7 +193,8 @@ pub struct DetectorConfig {
     /// compared with their own running location and spread over about this many readings.
     pub calibration: f32,
     /// Weight of the level surprise (how unusual the value itself is for the channel)
-    /// against the prediction surprise (how unexpected it was given the recent past).
+    /// against the prediction surprise (how unexpected it was given the recent past). In
+    /// `[0, 1e6]` (0: no level surprise).
     pub level_weight: f32,
     /// Count a prediction surprise far *below* usual (a channel suddenly too predictable:
     /// stuck, flat, missing its usual movement) as anomalous too.
@@ -179,7 +235,7 @@ impl DetectorConfig {
         }
         if !(positive(self.threshold_k) && positive(self.sustained_k)) {
             return Err(Error::InvalidConfig(
-                "threshold_k and sustained_k must be finite and > 0",
+                "threshold_k and sustained_k must be in (0, 1e6]",
             ));
         }
         if !(self.threshold_rate > 0.0 && self.threshold_rate <= 1.0) {
@@ -197,6 +253,11 @@ impl DetectorConfig {
         }
         if !(self.std_floor >= 0.0 && self.std_floor < 1.0) {
             return Err(Error::InvalidConfig("std_floor must be in [0, 1)"));
+        }
+        // A NaN weight would make every score NaN; beyond 1e6 a score could overflow and
+        // carry an infinity into the thresholds' quantiles.
+        if !(self.level_weight >= 0.0 && self.level_weight <= 1e6) {
+            return Err(Error::InvalidConfig("level_weight must be in [0, 1e6]"));
         }
         Ok(())
     }
@@ -402,6 +463,11 @@ where
     }
 
     /// Scores one reading (a value per channel), then learns from it (unless frozen).
+    ///
+    /// Every finite value within `±`[`MAX_READING`] is a valid reading (zeros of either
+    /// sign and subnormals included); the verdict and the state stay finite for any stream
+    /// of them. A dropped sample is reported with [`Self::missing`], not with a placeholder
+    /// value.
     ///
     /// # Errors
     /// [`Error::NonFinite`] for a NaN or infinite value and [`Error::Overflow`] for a value
@@ -736,8 +802,9 @@ where
     }
 }
 
+/// A threshold multiplier: beyond `1e6` a threshold could overflow to infinity.
 const fn positive(k: f32) -> bool {
-    k > 0.0 && k < f32::INFINITY
+    k > 0.0 && k <= 1e6
 }
 
 const fn horizon(h: f32) -> bool {

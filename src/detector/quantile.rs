@@ -10,9 +10,9 @@
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct StreamingQuantile {
     tau: f32,
-    q: f32,
-    spread: f32,
-    n: u32,
+    pub(super) q: f32,
+    pub(super) spread: f32,
+    pub(super) n: u32,
 }
 
 impl StreamingQuantile {
@@ -62,8 +62,8 @@ impl StreamingQuantile {
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Threshold {
-    median: StreamingQuantile,
-    upper: StreamingQuantile,
+    pub(super) median: StreamingQuantile,
+    pub(super) upper: StreamingQuantile,
 }
 
 impl Threshold {
@@ -91,9 +91,14 @@ impl Threshold {
     /// Adds one value, as if it were at the threshold `value(k)` when it is above it, once
     /// the threshold has seen [`Threshold::SETTLED`] values: a long anomaly then does not
     /// raise the threshold that flags it.
+    ///
+    /// Values are not capped while the median's spread is 0 (every value so far, or for a
+    /// very long time, has been the same, e.g. a constant signal at the start): such a
+    /// threshold has no width, and capping at it would keep it there forever, flagging every
+    /// later reading.
     pub fn update_capped(&mut self, s: f32, k: f32, rate: f32) {
         let t = self.value(k);
-        let s = if self.median.count() >= Self::SETTLED && s > t {
+        let s = if self.median.count() >= Self::SETTLED && self.median.spread > 0.0 && s > t {
             t
         } else {
             s
@@ -148,6 +153,32 @@ mod tests {
                 "{frac}"
             );
         }
+    }
+
+    #[test]
+    fn a_threshold_that_saw_only_one_value_can_still_widen() {
+        // A constant start: 500 identical values, then ordinary noise. Capping at a threshold
+        // of zero width used to keep it at the constant forever.
+        let mut t = Threshold::new();
+        for _ in 0..500 {
+            t.update_capped(0.0, 8.0, 0.01);
+        }
+        assert_eq!(t.value(8.0), 0.0);
+        let mut r = SplitMix64::new(3);
+        for _ in 0..5000 {
+            t.update_capped(r.next_f32(), 8.0, 0.01);
+        }
+        // Uniform(0, 1): median 0.5, q90 0.9, threshold about 0.5 + 8 · 0.4.
+        let (m, q) = t.quantiles();
+        assert!(
+            (m.value() - 0.5).abs() < 0.1 && (q.value() - 0.9).abs() < 0.1,
+            "{t:?}"
+        );
+        // Once it has a width, values above it are capped again: 1e6 counts as the threshold.
+        let (mut a, mut b) = (t, t);
+        a.update_capped(1e6, 8.0, 0.01);
+        b.update(t.value(8.0), 0.01);
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -12,8 +12,8 @@ const WINSOR_AFTER: u32 = 20;
 /// Running location (mean) and spread (mean absolute deviation) of one score component.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Running {
-    loc: f32,
-    spread: f32,
+    pub(super) loc: f32,
+    pub(super) spread: f32,
 }
 
 impl Running {
@@ -63,14 +63,14 @@ const LEVEL_Z: f32 = 20.0;
 /// under the channel's long-run Gaussian up to a constant).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct ChannelScore {
-    pred: Running,
-    level: Running,
+    pub(super) pred: Running,
+    pub(super) level: Running,
     /// Smoothed standardised components.
-    sp: f32,
-    sl: f32,
+    pub(super) sp: f32,
+    pub(super) sl: f32,
     /// Adaptive thresholds of the smoothed components (prediction, level).
-    tp: Threshold,
-    tl: Threshold,
+    pub(super) tp: Threshold,
+    pub(super) tl: Threshold,
 }
 
 /// How the components are weighed and smoothed.

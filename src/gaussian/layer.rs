@@ -199,6 +199,18 @@ impl<const IN: usize, const OUT: usize, const C: usize> GaussLayer<IN, OUT, C> {
         }
     }
 
+    /// Sets every weight, in [`GaussLayer::for_each_weight`] order, to the values `next`
+    /// yields (for `crate::persist`, which has checked them).
+    pub(crate) fn load_weights(&mut self, next: &mut impl FnMut() -> f32) {
+        for (w, b) in self.w.iter_mut().zip(self.bias.iter_mut()) {
+            for (row, bias) in w.iter_mut().zip(b.iter_mut()) {
+                row.iter_mut()
+                    .chain(bias.iter_mut())
+                    .for_each(|v| *v = next());
+            }
+        }
+    }
+
     /// Row `c` of neuron `n` and its bias weights (tests only).
     #[cfg(test)]
     pub(crate) fn row(&self, n: usize, c: usize) -> ([f32; IN], [f32; BIASES]) {

@@ -112,7 +112,9 @@ pub struct GaussianConfig {
     pub sigma2_min: f32,
     /// Largest variance of any Gaussian a neuron takes in or puts out. At most `1e6`.
     pub sigma2_max: f32,
-    /// Weight box: every weight stays in `[-beta, beta]`. In `(0, 1e6]`.
+    /// Weight box: every weight stays in `[-beta, beta]`. In `[0.25, 1e6]`: the initial
+    /// weights `1/m` (`m` inputs per neuron with the three biases, so at most 1/4) must be in
+    /// the box.
     pub beta: f32,
     /// Means entering a neuron and targets are clipped to `±mean_bound`; a neuron whose mean
     /// falls outside is saturated and not updated. In `(0, 1e6]`.
@@ -200,8 +202,10 @@ impl GaussianConfig {
         if !(self.sigma2_max <= 1e6) {
             return Err(Error::InvalidConfig("sigma2_max must be <= 1e6"));
         }
-        if !(self.beta > 0.0 && self.beta <= 1e6) {
-            return Err(Error::InvalidConfig("beta must be in (0, 1e6]"));
+        if !(self.beta >= 0.25 && self.beta <= 1e6) {
+            return Err(Error::InvalidConfig(
+                "beta must be in [0.25, 1e6] (the initial weights, up to 1/4, must be in the box)",
+            ));
         }
         if !(self.mean_bound > 0.0 && self.mean_bound <= 1e6) {
             return Err(Error::InvalidConfig("mean_bound must be in (0, 1e6]"));
@@ -373,6 +377,7 @@ mod tests {
             d.with_variance_bounds(1e-7, 1.0),
             d.with_beta(1e7),
             d.with_beta(0.0),
+            d.with_beta(0.2),
             d.with_beta(f32::INFINITY),
             d.with_mean_bound(0.0),
             d.with_mean_bound(1e7),

@@ -343,6 +343,33 @@ macro_rules! gaussian_network {
                 h.write_u64(self.steps);
                 h.finish()
             }
+
+            /// Visits the hyperplanes of every layer in the order they are drawn (for
+            /// `crate::persist`, which hashes them).
+            pub(crate) fn for_each_plane_value(&self, f: &mut impl FnMut(f32)) {
+                $( self.$g.for_each_value_by_plane(&mut *f); )+
+            }
+
+            /// Replaces the whole state for `crate::persist`, which has validated every value:
+            /// the hyperplanes are redrawn in place from `seed` and `config.offset_std`, the
+            /// weights come from `next_weight` in [`for_each_weight`](Self::for_each_weight)
+            /// order, and the step count is set.
+            pub(crate) fn restore(
+                &mut self,
+                seed: u64,
+                config: GaussianConfig,
+                steps: u64,
+                next_weight: &mut impl FnMut() -> f32,
+            ) {
+                let mut rng = SplitMix64::new(seed);
+                $( self.$g.redraw(&mut rng, config.offset_std); )+
+                for head in &mut self.heads {
+                    $( head.$l.load_weights(&mut *next_weight); )+
+                }
+                self.config = config;
+                self.seed = seed;
+                self.steps = steps;
+            }
         }
 
         impl<

@@ -1,0 +1,572 @@
+//! Kind 4: the whole [`Detector`] in one record (see [`crate::persist`]), its models
+//! included, so that a board that resets and restores continues bit for bit as if it had
+//! not reset: the same verdicts, the same fingerprints.
+//!
+//! The layout and what a load checks are in the [module docs](super) ("Saving and
+//! restoring"). The derived state (the position of the window's ring buffer) is not stored:
+//! the readings are written back in order, which is all the detector reads.
+
+use super::channel::{Channel, LEVELS, TEMPORAL};
+use super::quantile::Threshold;
+use super::score::ChannelScore;
+use super::{CAL_START, Detector, DetectorConfig, MAX_READING};
+use crate::error::Error;
+use crate::gaussian::GaussianNetwork;
+use crate::math::abs;
+use crate::persist::{
+    Body, PersistError, Record, SHAPE_WORDS, Sink, Source, kind, put_f32, put_u32, put_u64, sealed,
+};
+
+/// Bytes of a saved [`DetectorConfig`].
+const CONFIG_BYTES: usize = 4 + 11 * 4 + 4;
+/// Bytes of the counters.
+const COUNTER_BYTES: usize = 8 + 8 + 4 + 4 + 4 + 4;
+/// Bytes of a saved [`Threshold`].
+const THRESHOLD_BYTES: usize = 2 * 12;
+/// Bytes of a saved [`Channel`].
+const CHANNEL_BYTES: usize = 4 + (2 + LEVELS + 2 + TEMPORAL) * 4 + 4 * 4;
+/// Bytes of a saved [`ChannelScore`].
+const SCORE_BYTES: usize = 6 * 4 + 2 * THRESHOLD_BYTES;
+
+const SHAPE_NAMES: [&str; SHAPE_WORDS] = [
+    "CH (channels)",
+    "W (window)",
+    "D (side-information size)",
+    "B (base-input size)",
+    "model depth",
+    "model K (halfspaces)",
+    "model C (contexts)",
+    "model N (heads)",
+    "model width 1",
+    "model width 2",
+    "model width 3",
+    "model width 4",
+];
+
+/// The detector's shape words from its parameters and its model's shape words. Only
+/// evaluated at compile time, where an out-of-range index or a failed assertion is a build
+/// error.
+#[allow(clippy::indexing_slicing)]
+const fn shape(
+    ch: usize,
+    w: usize,
+    d: usize,
+    b: usize,
+    model_kind: u16,
+    model: &[u32; SHAPE_WORDS],
+) -> [u32; SHAPE_WORDS] {
+    assert!(
+        model_kind == kind::GAUSSIAN_GLN,
+        "a detector's model is a Gaussian GLN"
+    );
+    assert!(
+        ch <= u32::MAX as usize && w <= u32::MAX as usize,
+        "CH or W over u32::MAX"
+    );
+    assert!(
+        model[1] as usize == d && model[2] as usize == b,
+        "the model's D and B are the detector's"
+    );
+    [
+        ch as u32, w as u32, d as u32, b as u32, model[0], model[3], model[4], model[5], model[6],
+        model[7], model[8], model[9],
+    ]
+}
+
+/// The number of learned readings (every quantile, error and correlation count) implied by
+/// the reading count: the first reading starts the tracking without learning.
+fn learned(readings: u64) -> u32 {
+    u32::try_from(readings.saturating_sub(1)).unwrap_or(u32::MAX)
+}
+
+fn write_config<S: Sink>(out: &mut S, c: &DetectorConfig) -> Result<(), S::Error> {
+    put_u32(out, c.warmup)?;
+    for v in [
+        c.smoothing,
+        c.threshold_k,
+        c.sustained_k,
+        c.threshold_rate,
+        c.stats_horizon,
+        c.error_horizon,
+        c.cross_horizon,
+        c.learn_clip,
+        c.std_floor,
+        c.calibration,
+        c.level_weight,
+    ] {
+        put_f32(out, v)?;
+    }
+    put_u32(out, u32::from(c.two_sided))
+}
+
+fn write_threshold<S: Sink>(out: &mut S, t: &Threshold) -> Result<(), S::Error> {
+    for q in [&t.median, &t.upper] {
+        put_f32(out, q.q)?;
+        put_f32(out, q.spread)?;
+        put_u32(out, q.n)?;
+    }
+    Ok(())
+}
+
+fn write_channel<S: Sink>(out: &mut S, c: &Channel) -> Result<(), S::Error> {
+    put_u32(out, c.n)?;
+    put_f32(out, c.mean)?;
+    put_f32(out, c.var)?;
+    for &v in &c.level {
+        put_f32(out, v)?;
+    }
+    put_f32(out, c.trend)?;
+    put_f32(out, c.vol)?;
+    for &v in &c.err {
+        put_f32(out, v)?;
+    }
+    put_u32(out, c.err_n)?;
+    put_u32(out, c.run)?;
+    put_u32(out, c.longest)?;
+    put_u32(out, u32::from(c.stuck))
+}
+
+fn write_score<S: Sink>(out: &mut S, c: &ChannelScore) -> Result<(), S::Error> {
+    for v in [
+        c.pred.loc,
+        c.pred.spread,
+        c.level.loc,
+        c.level.spread,
+        c.sp,
+        c.sl,
+    ] {
+        put_f32(out, v)?;
+    }
+    write_threshold(out, &c.tp)?;
+    write_threshold(out, &c.tl)
+}
+
+/// Reads a body while checking it: remembers the first invalid value and keeps reading.
+struct Checker<'b, 'a, S: Source> {
+    input: &'b mut Body<'a, S>,
+    first: Option<Error>,
+}
+
+impl<S: Source> Checker<'_, '_, S> {
+    /// Records `what` at byte `at` unless an earlier value was invalid.
+    fn fail(&mut self, at: u32, what: &'static str) {
+        if self.first.is_none() {
+            self.first = Some(PersistError::BadValue { offset: at, what }.into());
+        }
+    }
+
+    /// Records `what` at `at` if `ok` is false.
+    fn require(&mut self, ok: bool, at: u32, what: &'static str) {
+        if !ok {
+            self.fail(at, what);
+        }
+    }
+
+    fn u32(&mut self) -> Result<(u32, u32), S::Error> {
+        let at = self.input.offset();
+        Ok((self.input.u32()?, at))
+    }
+
+    /// A flag: 0 or 1.
+    fn flag(&mut self, what: &'static str) -> Result<bool, S::Error> {
+        let (v, at) = self.u32()?;
+        self.require(v <= 1, at, what);
+        Ok(v == 1)
+    }
+
+    /// A finite value (`+0.0` exactly when `zero`).
+    fn finite(&mut self, zero: bool) -> Result<f32, S::Error> {
+        let at = self.input.offset();
+        let v = self.input.f32()?;
+        if !v.is_finite() {
+            self.fail(at, "value is NaN or infinite");
+        } else if zero && v.to_bits() != 0 {
+            self.fail(at, "statistic is not zero before its first value");
+        }
+        Ok(v)
+    }
+
+    /// A finite value `>= 0` (a variance, an error, a spread), `+0.0` exactly when `zero`.
+    fn non_negative(&mut self, zero: bool) -> Result<f32, S::Error> {
+        let at = self.input.offset();
+        let v = self.finite(zero)?;
+        self.require(!(v < 0.0), at, "variance, error or spread is negative");
+        Ok(v)
+    }
+
+    /// A [`Threshold`] that has seen `count` values.
+    fn threshold(&mut self, count: u32) -> Result<(), S::Error> {
+        for _ in 0..2 {
+            self.finite(count == 0)?;
+            self.non_negative(count <= 1)?;
+            let (n, at) = self.u32()?;
+            self.require(n == count, at, "quantile count disagrees with the readings");
+        }
+        Ok(())
+    }
+}
+
+fn read_threshold<S: Source>(input: &mut Body<'_, S>, t: &mut Threshold) -> Result<(), S::Error> {
+    for q in [&mut t.median, &mut t.upper] {
+        q.q = input.f32()?;
+        q.spread = input.f32()?;
+        q.n = input.u32()?;
+    }
+    Ok(())
+}
+
+impl<const CH: usize, const W: usize, const D: usize, const B: usize, M> sealed::Sealed
+    for Detector<CH, W, D, B, M>
+where
+    M: GaussianNetwork<D, B, 1> + Record,
+{
+}
+
+impl<const CH: usize, const W: usize, const D: usize, const B: usize, M> Record
+    for Detector<CH, W, D, B, M>
+where
+    M: GaussianNetwork<D, B, 1> + Record,
+{
+    const KIND: u16 = kind::DETECTOR;
+    const SHAPE: [u32; SHAPE_WORDS] = shape(CH, W, D, B, M::KIND, &M::SHAPE);
+    const SHAPE_NAMES: [&'static str; SHAPE_WORDS] = SHAPE_NAMES;
+    const BODY_BYTES: usize = CONFIG_BYTES
+        + COUNTER_BYTES
+        + 4
+        + 4 * W * CH
+        + THRESHOLD_BYTES
+        + CH * (CHANNEL_BYTES + 4 * CH + SCORE_BYTES + M::BODY_BYTES);
+
+    fn write_body<S: Sink>(&self, out: &mut S) -> Result<(), S::Error> {
+        write_config(out, &self.config)?;
+        put_u64(out, self.readings)?;
+        put_u64(out, self.gaps)?;
+        put_u32(out, self.gap_run)?;
+        put_u32(out, self.cross_n)?;
+        put_u32(out, self.cal_n)?;
+        put_u32(out, u32::from(self.frozen))?;
+        let len = self.window.len();
+        // `W <= u32::MAX` (checked by `SHAPE`).
+        put_u32(out, u32::try_from(len).unwrap_or(u32::MAX))?;
+        for row in self.window.oldest_ordered() {
+            for &v in row {
+                put_f32(out, v)?;
+            }
+        }
+        for _ in len..W {
+            for _ in 0..CH {
+                put_f32(out, 0.0)?;
+            }
+        }
+        write_threshold(out, &self.instant)?;
+        for c in &self.channels {
+            write_channel(out, c)?;
+        }
+        for &v in self.cross.iter().flatten() {
+            put_f32(out, v)?;
+        }
+        for c in &self.cal {
+            write_score(out, c)?;
+        }
+        for m in &self.models {
+            m.write_body(out)?;
+        }
+        Ok(())
+    }
+
+    fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error> {
+        let mut ck = Checker { input, first: None };
+        // Configuration.
+        let warmup = ck.input.u32()?;
+        let mut f = [0.0f32; 11];
+        for v in &mut f {
+            *v = ck.input.f32()?;
+        }
+        let two_sided = ck.flag("two_sided flag is neither 0 nor 1")?;
+        let [
+            smoothing,
+            threshold_k,
+            sustained_k,
+            threshold_rate,
+            stats_horizon,
+            error_horizon,
+            cross_horizon,
+            learn_clip,
+            std_floor,
+            calibration,
+            level_weight,
+        ] = f;
+        let config = DetectorConfig {
+            warmup,
+            smoothing,
+            threshold_k,
+            sustained_k,
+            threshold_rate,
+            stats_horizon,
+            error_horizon,
+            cross_horizon,
+            learn_clip,
+            std_floor,
+            calibration,
+            level_weight,
+            two_sided,
+        };
+        if let (None, Err(e)) = (&ck.first, config.check()) {
+            ck.first = Some(e);
+        }
+        // Counters: each learned reading counts once everywhere.
+        let readings = ck.input.u64()?;
+        let gaps = ck.input.u64()?;
+        let (gap_run, gap_at) = ck.u32()?;
+        ck.require(
+            u64::from(gap_run) <= gaps,
+            gap_at,
+            "gap run longer than the gaps counted",
+        );
+        let learned = learned(readings);
+        let (cross_n, at) = ck.u32()?;
+        let want = if CH >= 2 { learned } else { 0 };
+        ck.require(
+            cross_n == want,
+            at,
+            "correlation count disagrees with the readings",
+        );
+        let (cal_n, at) = ck.u32()?;
+        let want = u32::try_from(readings.saturating_sub(CAL_START)).unwrap_or(u32::MAX);
+        ck.require(
+            cal_n == want,
+            at,
+            "calibration count disagrees with the readings",
+        );
+        ck.flag("frozen flag is neither 0 nor 1")?;
+        // Window.
+        let (len, at) = ck.u32()?;
+        let len = len as usize;
+        ck.require(len <= W, at, "window longer than its capacity");
+        ck.require(
+            len == 0 || readings > 0,
+            at,
+            "readings in the window before the first reading",
+        );
+        ck.require(
+            len == 0 || (gap_run as usize) < W,
+            at,
+            "window not cleared after a long gap",
+        );
+        for i in 0..W {
+            for _ in 0..CH {
+                let at = ck.input.offset();
+                let v = ck.input.f32()?;
+                if i < len {
+                    ck.require(
+                        abs(v) <= MAX_READING,
+                        at,
+                        "reading is NaN, infinite or beyond MAX_READING",
+                    );
+                } else {
+                    ck.require(v.to_bits() == 0, at, "unused window slot is not zero");
+                }
+            }
+        }
+        ck.threshold(learned)?;
+        // Channels: everything zero before the first reading.
+        let fresh = readings == 0;
+        let count = u32::try_from(readings).unwrap_or(u32::MAX);
+        for _ in 0..CH {
+            let (n, at) = ck.u32()?;
+            ck.require(n == count, at, "channel count disagrees with the readings");
+            ck.finite(fresh)?;
+            ck.non_negative(fresh)?;
+            for _ in 0..LEVELS {
+                ck.finite(fresh)?;
+            }
+            ck.finite(fresh)?;
+            ck.non_negative(fresh)?;
+            for _ in 0..TEMPORAL {
+                ck.non_negative(learned == 0)?;
+            }
+            let (err_n, at) = ck.u32()?;
+            ck.require(
+                err_n == learned,
+                at,
+                "error count disagrees with the readings",
+            );
+            let (run, at) = ck.u32()?;
+            ck.require(!fresh || run == 0, at, "a run before the first reading");
+            let (longest, at) = ck.u32()?;
+            ck.require(!fresh || longest == 0, at, "a run before the first reading");
+            let at = ck.input.offset();
+            let stuck = ck.flag("stuck flag is neither 0 nor 1")?;
+            ck.require(
+                !stuck || run > longest.saturating_mul(2).saturating_add(10),
+                at,
+                "stuck flag on a run too short to be stuck",
+            );
+        }
+        // Correlations: symmetric (the same products update both halves), a non-negative
+        // diagonal, zero before the first update.
+        let base = ck.input.offset();
+        let mut cross = [[0.0f32; CH]; CH];
+        for (i, row) in cross.iter_mut().enumerate() {
+            for (j, m) in row.iter_mut().enumerate() {
+                *m = if i == j {
+                    ck.non_negative(cross_n == 0)?
+                } else {
+                    ck.finite(cross_n == 0)?
+                };
+            }
+        }
+        for (i, row) in cross.iter().enumerate() {
+            for (j, m) in row.iter().enumerate().skip(i.saturating_add(1)) {
+                let mirror = cross.get(j).and_then(|r| r.get(i)).copied();
+                if mirror.map(f32::to_bits) != Some(m.to_bits()) {
+                    // Report the lower-triangle entry (j, i).
+                    let index = j.saturating_mul(CH).saturating_add(i).saturating_mul(4);
+                    let offset = base.saturating_add(u32::try_from(index).unwrap_or(u32::MAX));
+                    ck.fail(offset, "correlation matrix is not symmetric");
+                }
+            }
+        }
+        // Calibration.
+        for _ in 0..CH {
+            ck.finite(cal_n == 0)?;
+            ck.non_negative(cal_n <= 1)?;
+            ck.finite(cal_n == 0)?;
+            ck.non_negative(cal_n <= 1)?;
+            ck.finite(fresh)?;
+            ck.finite(fresh)?;
+            ck.threshold(learned)?;
+            ck.threshold(learned)?;
+        }
+        // Models.
+        for _ in 0..CH {
+            let r = M::check_body(ck.input)?;
+            if let (None, Err(e)) = (&ck.first, r) {
+                ck.first = Some(e);
+            }
+        }
+        Ok(match ck.first {
+            Some(e) => Err(e),
+            None => Ok(()),
+        })
+    }
+
+    fn apply_body<S: Source>(&mut self, input: &mut Body<'_, S>) -> Result<(), S::Error> {
+        let c = &mut self.config;
+        c.warmup = input.u32()?;
+        for v in [
+            &mut c.smoothing,
+            &mut c.threshold_k,
+            &mut c.sustained_k,
+            &mut c.threshold_rate,
+            &mut c.stats_horizon,
+            &mut c.error_horizon,
+            &mut c.cross_horizon,
+            &mut c.learn_clip,
+            &mut c.std_floor,
+            &mut c.calibration,
+            &mut c.level_weight,
+        ] {
+            *v = input.f32()?;
+        }
+        c.two_sided = input.u32()? == 1;
+        self.readings = input.u64()?;
+        self.gaps = input.u64()?;
+        self.gap_run = input.u32()?;
+        self.cross_n = input.u32()?;
+        self.cal_n = input.u32()?;
+        self.frozen = input.u32()? == 1;
+        let len = input.u32()? as usize;
+        self.window.clear();
+        for i in 0..W {
+            let mut row = [0.0f32; CH];
+            for v in &mut row {
+                *v = input.f32()?;
+            }
+            if i < len {
+                self.window.write(row);
+            }
+        }
+        read_threshold(input, &mut self.instant)?;
+        for c in &mut self.channels {
+            c.n = input.u32()?;
+            c.mean = input.f32()?;
+            c.var = input.f32()?;
+            for v in &mut c.level {
+                *v = input.f32()?;
+            }
+            c.trend = input.f32()?;
+            c.vol = input.f32()?;
+            for v in &mut c.err {
+                *v = input.f32()?;
+            }
+            c.err_n = input.u32()?;
+            c.run = input.u32()?;
+            c.longest = input.u32()?;
+            c.stuck = input.u32()? == 1;
+        }
+        for v in self.cross.iter_mut().flatten() {
+            *v = input.f32()?;
+        }
+        for c in &mut self.cal {
+            for v in [
+                &mut c.pred.loc,
+                &mut c.pred.spread,
+                &mut c.level.loc,
+                &mut c.level.spread,
+                &mut c.sp,
+                &mut c.sl,
+            ] {
+                *v = input.f32()?;
+            }
+            read_threshold(input, &mut c.tp)?;
+            read_threshold(input, &mut c.tl)?;
+        }
+        for m in &mut self.models {
+            m.apply_body(input)?;
+        }
+        Ok(())
+    }
+
+    fn blank() -> Self {
+        Self::new(
+            core::array::from_fn(|_| M::blank()),
+            DetectorConfig::DEFAULT,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Persist;
+    use crate::detector::{SensorModel, SmallSensorModel};
+    use crate::gaussian::GaussianGln1;
+
+    #[test]
+    fn saved_sizes_follow_the_layout() {
+        // 64 header + 52 config + 32 counters + window + 24 threshold + per channel
+        // (132 + 4 CH + 72 + model body) + 4 CRC; a model body is 72 + 4 weights.
+        type Tiny = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;
+        assert_eq!(GaussianGln1::<2, 2, 1, 2>::WEIGHTS, 10);
+        assert_eq!(
+            <Tiny as Persist>::SAVED_BYTES,
+            64 + 52 + 32 + 4 + 16 + 24 + 320 + 4
+        );
+        type Small = Detector<2, 8, 8, 8, SmallSensorModel>;
+        let body = 72 + 4 * SmallSensorModel::WEIGHTS;
+        assert_eq!(
+            <Small as Persist>::SAVED_BYTES,
+            64 + 52 + 32 + 4 + 4 * 8 * 2 + 24 + 2 * (132 + 8 + 72 + body) + 4
+        );
+        type Reference = Detector<1, 16, 16, 16, SensorModel>;
+        assert_eq!(
+            <Reference as Persist>::SAVED_BYTES,
+            64 + 52 + 32 + 4 + 64 + 24 + 132 + 4 + 72 + 72 + 4 * SensorModel::WEIGHTS + 4
+        );
+        assert_eq!(
+            <Small as Record>::SHAPE,
+            [2, 8, 8, 8, 2, 2, 4, 1, 8, 1, 0, 0]
+        );
+    }
+}

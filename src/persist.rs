@@ -255,6 +255,7 @@ impl fmt::Display for PersistError {
 /// final XOR `0xFFFFFFFF`), computed a nibble at a time from a 16-entry table (64 bytes of
 /// flash).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Crc32(u32);
 
 // Evaluated at compile time: an out-of-range index or an overflow would be a build error.

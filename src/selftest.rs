@@ -145,6 +145,7 @@ impl crate::persist::Sink for HashSink {
 
 /// One reading of [`Stream`]: `D` raw sensor values and a binary label.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Sample<const D: usize> {
     /// Raw readings, each with its own offset and scale (so they need standardising).
     pub raw: [f32; D],
@@ -159,6 +160,7 @@ pub struct Sample<const D: usize> {
 /// sample is a burst with `u` six times larger (it drives neurons into saturation and weights
 /// against their box). The label is `Σ_j ± u_j / (j + 1) + noise > 0`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Stream<const D: usize> {
     rng: SplitMix64,
     t: u32,

@@ -232,6 +232,7 @@ impl Default for GaussianConfig {
 /// variances. Base variances are clipped to `[sigma2_min, sigma2_max]` by the network
 /// (0 and `+∞` are therefore valid: the most and the least confident inputs it allows).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct GaussianInput<'a, const D: usize, const B: usize> {
     side: &'a [f32; D],
     mean: [f32; B],

@@ -55,11 +55,13 @@
 //!   restarts them without being scored.
 
 mod channel;
+pub mod explain;
 #[cfg(feature = "micromath")]
 mod imu;
 mod quantile;
 mod score;
 
+pub use explain::{ChannelExplanation, DetectorExplanation, Driver, Predictor, Timescale};
 pub use quantile::{StreamingQuantile, Threshold};
 
 use crate::config::{LearningRate, Schedule, StepScale};

@@ -53,9 +53,12 @@
 //!
 //! What the explanation covers: the prediction surprise of this reading. The score also has
 //! a level term (`½ z²`, how unusual the value is for the channel overall, kept in
-//! [`ChannelExplanation::level`]), and the smoothed score remembers earlier readings; a flag
-//! for [`Reason::Level`] or [`Reason::Stuck`]
-//! is about those, and the driving predictor then says only what the reading departed from.
+//! [`ChannelExplanation::level`]), the smoothed score remembers earlier readings, and a
+//! stuck sensor is found by counting repeats. For a [`Reason::Level`] or [`Reason::Stuck`]
+//! flag, [`DetectorExplanation::driver`] therefore names the reference of that test (the
+//! long-run mean, the last value); for a [`Reason::Predictability`] flag, which comes from
+//! the smoothed surprise, it names what *this* reading broke, which need not be what built
+//! the flag up.
 
 use core::fmt;
 

@@ -43,7 +43,8 @@
 //! computes them with the forward pass of one head (the same code as
 //! [`predict_all`](super::GaussianGln3::predict_all), so [`GaussianExplanation::prediction`]
 //! is bit-identical to it) and one sweep back through the active rows: no heap, about
-//! `4 B + 12 Σ widths` `f32` values of stack (the explanation itself holds `2 B + 6`).
+//! `7 B + 10 Σ widths` 4-byte values of stack (the explanation itself is `2 B + 10` words:
+//! 168 bytes for `B = 16` on a 32-bit target).
 //!
 //! ```
 //! use gln::gaussian::{GaussianConfig, GaussianGln2, GaussianInput};
@@ -51,7 +52,8 @@
 //! // 3 features, layers [8, 1], 2 halfspaces; the target is feature 1.
 //! let mut model = GaussianGln2::<3, 3, 8, 2, 4>::new(1, GaussianConfig::DEFAULT);
 //! for t in 0..3000 {
-//!     let x = [(t % 7) as f32 / 3.0 - 1.0, (t % 11) as f32 / 5.0 - 1.0, (t % 5) as f32 / 2.0 - 1.0];
+//!     let f = |k: u32, d: f32| (t % k) as f32 / d - 1.0;
+//!     let x = [f(7, 3.0), f(11, 5.0), f(5, 2.0)];
 //!     model.learn(&GaussianInput::from_side(&x, 1.0)?, x[1])?;
 //! }
 //! let x = [0.5, -0.8, 0.25];
@@ -152,7 +154,8 @@ impl<const B: usize> GaussianExplanation<B> {
 /// that is generic over the depth (the streaming detector's explanations use it).
 pub trait GaussianExplain<const D: usize, const B: usize, const N: usize> {
     /// The contribution of each base Gaussian and of the bias Gaussians to the predicted mean
-    /// and precision of `head` for `x` (see [`GaussianGln3::explain`](super::GaussianGln3::explain)).
+    /// and precision of `head` for `x` (see
+    /// [`GaussianGln3::explain`](super::GaussianGln3::explain)).
     ///
     /// # Errors
     /// [`Error::LabelOutOfRange`] if `head >= N`.

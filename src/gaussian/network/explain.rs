@@ -116,10 +116,12 @@ macro_rules! gaussian_explain {
                 let rs = [1.0f32];
                 let (mut bias_p, mut bias_s) = (0.0f32, 0.0f32);
                 $(
-                    let (rp, rs) = h.$bl.pull_back(&$bg, &$bp, &$bl, &rp, &rs, &mut bias_p, &mut bias_s);
+                    let (rp, rs) =
+                        h.$bl.pull_back(&$bg, &$bp, &$bl, &rp, &rs, &mut bias_p, &mut bias_s);
                     let rs = through_mean_clip(rs, &$prev, b.mean, &mut mean_clipped);
                 )*
-                let (ap, a_s) = h.$fl.pull_back(&$fg, &$fp, &$fl, &rp, &rs, &mut bias_p, &mut bias_s);
+                let (ap, a_s) =
+                    h.$fl.pull_back(&$fg, &$fp, &$fl, &rp, &rs, &mut bias_p, &mut bias_s);
                 let (prec_in, s_in) = $fp.weigh(&ap, &a_s);
                 // μ = s / π, and the network keeps σ² = 1/π.
                 let scale = prediction.variance * factor;

@@ -8,7 +8,10 @@
 //! ```
 //! No data files: the stream is generated here, deterministically.
 
-use gln::detector::{Detector, DetectorConfig, SensorModel, Verdict};
+use gln::detector::{
+    Detector, DetectorConfig, DetectorExplanation, Predictor, Reason, SensorModel, Timescale,
+    Verdict,
+};
 use gln::rng::SplitMix64;
 
 /// Readings per simulated day (one a minute).
@@ -149,17 +152,70 @@ fn clock(t: u32) -> String {
     format!("day {} {:02}:{:02}", t / DAY, (t % DAY) / 60, t % 60)
 }
 
-fn describe(t: u32, x: &[f32; 2], v: &Verdict<2>) -> String {
+/// A base predictor by name, the other channel's by the channel's name.
+fn predictor_name(p: Predictor) -> String {
+    match p {
+        Predictor::Channel(j) => format!("{} (regression on it)", CHANNELS[j]),
+        p => p.name().to_string(),
+    }
+}
+
+/// The driving channel and what the reading broke, from the explanation of the reading,
+/// e.g. "driver: vibration vs recent values (91% of its miss; most: moving average 1/2, 27%);
+/// miss 28.2 nats vs temperature 0.1": the reading's miss (the part of its prediction
+/// surprise that depends on it) on that channel and on the other one.
+fn driver(v: &Verdict<2>, e: Option<&DetectorExplanation<2, 16>>) -> String {
+    let (Some(e), Some(d)) = (e, e.and_then(|e| e.driver(v))) else {
+        return "driver: -".to_string();
+    };
+    let channel = CHANNELS[d.channel];
+    let misses = e.misses();
+    let other = 1 - d.channel;
+    let miss = format!(
+        "; miss {:.1} nats vs {} {:.1}",
+        misses[d.channel], CHANNELS[other], misses[other]
+    );
+    let what = match v.reason {
+        // These flags are about the level term and the run of repeats, not the miss.
+        Some(Reason::Level) => {
+            return format!(
+                "driver: {channel} level vs its long-run mean (z = {:.1})",
+                e.channels[d.channel].z
+            );
+        }
+        Some(Reason::Stuck) => return format!("driver: {channel} repeats its last value"),
+        _ => {
+            let scale = match d.timescale {
+                Timescale::Channels => "the other channel".to_string(),
+                t => t.name().to_string(),
+            };
+            format!(
+                "driver: {channel} vs {scale} ({:.0}% of its miss; most: {}, {:.0}%)",
+                100.0 * d.timescale_share,
+                predictor_name(d.predictor),
+                100.0 * d.share
+            )
+        }
+    };
+    what + &miss
+}
+
+fn describe(
+    t: u32,
+    x: &[f32; 2],
+    v: &Verdict<2>,
+    ex: Option<&DetectorExplanation<2, 16>>,
+) -> String {
     let c = v.channel;
     let e = v.expected[c];
     format!(
-        "{}  ANOMALY ({})  {} {:.2} {} (expected {:.2} ± {:.2}), score {:.1}, instant {:.1} / {:.1}",
+        "{}  ANOMALY ({})  {} {:.2} {} (expected {:.2} ± {:.2}), score {:.1}, instant {:.1} / {:.1}; {}",
         clock(t),
         v.reason.map_or("-", |r| match r {
-            gln::detector::Reason::Surprise => "surprise",
-            gln::detector::Reason::Predictability => "predictability",
-            gln::detector::Reason::Level => "level",
-            gln::detector::Reason::Stuck => "stuck",
+            Reason::Surprise => "surprise",
+            Reason::Predictability => "predictability",
+            Reason::Level => "level",
+            Reason::Stuck => "stuck",
         }),
         CHANNELS[c],
         x[c],
@@ -168,7 +224,8 @@ fn describe(t: u32, x: &[f32; 2], v: &Verdict<2>) -> String {
         2.0 * e.variance.sqrt(),
         v.score,
         v.instant,
-        v.instant_threshold
+        v.instant_threshold,
+        driver(v, ex)
     )
 }
 
@@ -204,7 +261,7 @@ fn main() {
     for t in 0..DAYS * DAY {
         let (mut x, _load) = healthy(t, &mut r);
         let fault = inject(t, &mut x, &mut stuck, &mut r);
-        let v = match det.update(&x) {
+        let (v, ex) = match det.update_explained(&x) {
             Ok(v) => v,
             Err(e) => {
                 println!("{}  rejected reading: {e}", clock(t));
@@ -229,7 +286,7 @@ fn main() {
                         found[i] = Some(t - FAULTS[i].start);
                         println!(
                             "{}   <- {} on {} (injected at {})",
-                            describe(t, &x, &v),
+                            describe(t, &x, &v, ex.as_ref()),
                             FAULTS[i].kind.name(),
                             CHANNELS[FAULTS[i].channel],
                             clock(FAULTS[i].start)
@@ -241,7 +298,7 @@ fn main() {
                     false_readings += 1;
                     if last_false.is_none_or(|l| t - l > MERGE) {
                         false_alarms += 1;
-                        println!("{}   <- false alarm", describe(t, &x, &v));
+                        println!("{}   <- false alarm", describe(t, &x, &v, ex.as_ref()));
                     }
                     last_false = Some(t);
                 }

@@ -108,12 +108,14 @@
 //! matrix, a stuck flag on a run too short to be stuck. Nothing changes when it refuses.
 
 mod channel;
+pub mod explain;
 #[cfg(feature = "micromath")]
 mod imu;
 mod persist;
 mod quantile;
 mod score;
 
+pub use explain::{ChannelExplanation, DetectorExplanation, Driver, Predictor, Timescale};
 pub use quantile::{StreamingQuantile, Threshold};
 
 use crate::config::{LearningRate, Schedule, StepScale};

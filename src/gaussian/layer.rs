@@ -276,6 +276,74 @@ fn mix<const IN: usize>(
     }
 }
 
+/// What `explain` needs from a layer (see `crate::gaussian::GaussianExplanation`): the
+/// transpose of [`GaussLayer::forward`] on the rows the neurons used.
+///
+/// Given its active row, a neuron's output precision `π = Σ_j w'_j λ_j + Σ_k b'_k` and its
+/// precision-weighted mean `s = π μ = Σ_j w'_j λ_j μ_j + (b'_{+1} − b'_{−1})` are linear in
+/// its inputs' precisions `λ_j` and precision-weighted means `λ_j μ_j`, with the same
+/// weights, where `w' = w − δ λ` and `b' = b − δ` is the row after the variance projection
+/// (`δ = 0` when it did not bind): exactly the row [`GaussLayer::forward`] mixed with.
+impl<const IN: usize, const OUT: usize, const C: usize> GaussLayer<IN, OUT, C> {
+    /// Given `rp[n]` and `rs[n]`, the weights of neuron `n`'s `π_n` and `s_n` in the
+    /// quantities being explained, returns for each input `j` the weights of its `λ_j`
+    /// (`Σ_n rp_n w'_{n,j}`) and of its `λ_j μ_j` (`Σ_n rs_n w'_{n,j}`), and adds the bias
+    /// Gaussians' shares, `Σ_n rp_n Σ_k b'_{n,k}` and `Σ_n rs_n (b'_{n,+1} − b'_{n,−1})`, to
+    /// `bias_p` and `bias_s`. `mix` is what [`GaussLayer::forward`] computed for `x`.
+    ///
+    /// Summed neuron by neuron in increasing `n`, so the result is the same on every target.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn pull_back(
+        &self,
+        ctx: &[usize; OUT],
+        x: &Prepared<IN>,
+        mix: &[Mix; OUT],
+        rp: &[f32; OUT],
+        rs: &[f32; OUT],
+        bias_p: &mut f32,
+        bias_s: &mut f32,
+    ) -> ([f32; IN], [f32; IN]) {
+        let mut ap = [0.0f32; IN];
+        let mut a_s = [0.0f32; IN];
+        let neurons = ctx.iter().zip(mix).zip(rp.iter().zip(rs));
+        for (((&c, m), (&rpn, &rsn)), (w, bias)) in neurons.zip(self.w.iter().zip(&self.bias)) {
+            let c = c & C.wrapping_sub(1);
+            let (Some(row), Some(&[b_neg, b_zero, b_pos])) = (w.get(c), bias.get(c)) else {
+                continue;
+            };
+            let d = m.delta;
+            for (((p, s), wj), lj) in ap.iter_mut().zip(a_s.iter_mut()).zip(row).zip(&x.prec) {
+                let wj = wj - d * lj;
+                *p += rpn * wj;
+                *s += rsn * wj;
+            }
+            *bias_p += rpn * (((b_neg - d) + (b_zero - d)) + (b_pos - d));
+            *bias_s += rsn * ((b_pos - d) - (b_neg - d));
+        }
+        (ap, a_s)
+    }
+}
+
+impl<const IN: usize> Prepared<IN> {
+    /// `(ap_j λ_j, a_j λ_j μ_j)`: the contributions of these inputs to a precision and a
+    /// precision-weighted mean whose weights [`GaussLayer::pull_back`] returned.
+    pub(crate) fn weigh(&self, ap: &[f32; IN], a_s: &[f32; IN]) -> ([f32; IN], [f32; IN]) {
+        let mut p = [0.0f32; IN];
+        let mut s = [0.0f32; IN];
+        for ((((pj, sj), apj), asj), (lj, lmj)) in p
+            .iter_mut()
+            .zip(s.iter_mut())
+            .zip(ap)
+            .zip(a_s)
+            .zip(self.prec.iter().zip(&self.pmean))
+        {
+            *pj = apj * lj;
+            *sj = asj * lmj;
+        }
+        (p, s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

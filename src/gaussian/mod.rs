@@ -55,9 +55,11 @@
 //! # Ok::<(), gln::Error>(())
 //! ```
 
+pub mod explain;
 mod layer;
 mod network;
 
+pub use explain::{GaussianExplain, GaussianExplanation};
 pub use network::{GaussianGln1, GaussianGln2, GaussianGln3, GaussianGln4, GaussianNetwork};
 
 use crate::config::{LearningRate, Schedule, StepScale};

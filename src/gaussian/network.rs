@@ -4,6 +4,8 @@
 //! `D`, base Gaussians `B`, hidden widths `H1, H2, ...`, halfspaces per neuron `K`, contexts
 //! `C = 2^K`, heads `N` (targets predicted at once, sharing the hyperplanes; 1 by default).
 
+mod explain;
+
 use super::layer::{BIASES, Bounds, GaussLayer, Mix, Prepared};
 use super::{Gaussian, GaussianConfig, GaussianInput};
 use crate::Error;

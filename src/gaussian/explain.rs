@@ -1,0 +1,167 @@
+//! Every Gaussian prediction explained: the contribution of each base Gaussian (and of the
+//! bias Gaussians) to the predicted mean and to the predicted precision.
+//!
+//! # Why a Gaussian GLN can be explained exactly
+//! Once the side information has picked each neuron's active weight row, a Gaussian GLN
+//! neuron is linear in its inputs' natural parameters: with the precisions `λ_j = 1/σ_j²` of
+//! its inputs and its row `w` (three bias Gaussians with means −1, 0, +1 and precision 1
+//! included),
+//!
+//! ```text
+//! π = Σ_j w_j λ_j            (its output precision, 1/σ²)
+//! s = Σ_j w_j λ_j μ_j        (its precision-weighted mean, π μ)
+//! ```
+//!
+//! and the next layer takes `λ = π` and `λ μ = s` of each neuron as its inputs. Composing the
+//! layers, a head's output precision and precision-weighted mean are
+//!
+//! ```text
+//! π = Σ_j A_j λ_j + bias_π        s = Σ_j A_j λ_j μ_j + bias_s
+//! ```
+//!
+//! with the same path weights `A_j` (the sum over all paths from base Gaussian `j` to the
+//! output of the products of the active weights), so the predicted mean `μ = s / π` is
+//!
+//! ```text
+//! μ = Σ_j (A_j λ_j / π) μ_j + bias_s / π
+//! ```
+//!
+//! an affine combination of the (clipped) base means whose weights `A_j λ_j / π` are the base
+//! Gaussians' shares of the precision (they sum to 1 with the biases' share). So:
+//!
+//! - [`GaussianExplanation::precision`]`.inputs[j]` is `A_j λ_j`, the precision base `j`
+//!   brought, and `.bias` the bias Gaussians' (all three, every layer); they sum to the
+//!   predicted precision `1 / variance`;
+//! - [`GaussianExplanation::mean`]`.inputs[j]` is `A_j λ_j μ_j / π`, base `j`'s share of the
+//!   predicted mean, and `.bias` the bias Gaussians' (the mean-0 bias pulls the mean towards
+//!   0 through the precision only, so it adds nothing here); they sum to the predicted mean;
+//! - [`GaussianExplanation::weights`] are the shares `A_j λ_j / π`, so that, when nothing
+//!   clips a mean, `mean.inputs[j] = weights()[j] · μ_j`: a base Gaussian with a large mean
+//!   contribution is one the model both trusts and that is far from 0.
+//!
+//! Contributions can be negative (weights can be). [`explain`](super::GaussianGln3::explain)
+//! computes them with the forward pass of one head (the same code as
+//! [`predict_all`](super::GaussianGln3::predict_all), so [`GaussianExplanation::prediction`]
+//! is bit-identical to it) and one sweep back through the active rows: no heap, about
+//! `7 B + 10 Σ widths` 4-byte values of stack (the explanation itself is `2 B + 10` words:
+//! 168 bytes for `B = 16` on a 32-bit target).
+//!
+//! ```
+//! use gln::gaussian::{GaussianConfig, GaussianGln2, GaussianInput};
+//!
+//! // 3 features, layers [8, 1], 2 halfspaces; the target is feature 1.
+//! let mut model = GaussianGln2::<3, 3, 8, 2, 4>::new(1, GaussianConfig::DEFAULT);
+//! for t in 0..3000 {
+//!     let f = |k: u32, d: f32| (t % k) as f32 / d - 1.0;
+//!     let x = [f(7, 3.0), f(11, 5.0), f(5, 2.0)];
+//!     model.learn(&GaussianInput::from_side(&x, 1.0)?, x[1])?;
+//! }
+//! let x = [0.5, -0.8, 0.25];
+//! let e = model.explain(&GaussianInput::from_side(&x, 1.0)?, 0)?;
+//! assert!(e.within_tolerance()); // the parts sum to the predicted mean and precision
+//! assert_eq!(e.mean.dominant(), 1); // the mean came from feature 1
+//! # Ok::<(), gln::Error>(())
+//! ```
+//!
+//! # Where a bound binds
+//! A Gaussian GLN bounds three things (see [the module documentation](super)); an
+//! explanation states where each bound, and stays an exact decomposition:
+//!
+//! - **Variance projection** (a neuron's row gave a precision outside
+//!   `[1/sigma2_max, 1/sigma2_min]` and was projected along λ, `w' = w − δ λ`): the
+//!   explanation uses the projected row, exactly what the network mixed with, so both
+//!   decompositions still sum to the prediction. The precision is then pinned at the bound:
+//!   its derivative in the base precisions is 0 through that neuron, so the precision
+//!   contributions are an exact attribution but not the local linear map. The *mean* is not
+//!   affected: the projection depends on the precisions only, so the mean stays exactly
+//!   linear in the base means and its contributions are still `μ_j ∂μ/∂μ_j`. Counted in
+//!   `precision.clipped_neurons` (neurons of this head, every layer).
+//! - **Base variance clip** (a base variance outside `[sigma2_min, sigma2_max]`, `0` and
+//!   `+∞` included): the base enters with its clipped precision, what the network used;
+//!   its derivative in the raw variance is 0. Counted in `precision.clipped_inputs`.
+//! - **Mean clip** (a base mean, a hidden neuron's mean or the output mean beyond
+//!   `±mean_bound`): a clipped base mean enters with `±mean_bound` (its contribution is what
+//!   the network used, its derivative 0; counted in `mean.clipped_inputs`); a clipped hidden
+//!   or output mean passed on `clip(μ)` instead of `μ`, so everything that reached its `s`
+//!   is scaled by `clip(μ)/μ`, splitting its share in proportion, as the Bernoulli
+//!   explanation does for a clipped logit (counted in `mean.clipped_neurons`). The sum still
+//!   holds; the proportional shares are no longer the derivative.
+//! - **Weight box** (`±beta`): it limits the stored weights when learning and never acts on
+//!   a prediction, so it has no effect on an explanation (a test trains against the box
+//!   and checks the derivative).
+//!
+//! [`Explanation::is_linear`] on `mean` (no mean clip) or `precision` (no projection, no
+//! variance clip) says when its contributions are exactly the local linear map, derivative
+//! times input: `mean.inputs[j] = μ_j ∂μ/∂μ_j` and `precision.inputs[j] = λ_j ∂π/∂λ_j`.
+//!
+//! # Float tolerance
+//! The forward pass and the sweep sum in different orders, and the precision explained is
+//! `1 / variance` of the prediction (the network keeps the variance), so each sum matches its
+//! output up to rounding: [`GaussianExplanation::within_tolerance`] checks both with
+//! [`Explanation::within_tolerance`] (`|total − output| ≤ 1e-5 · (1 + Σ |parts|)`); the
+//! errors measured in `tests/gaussian_explain.rs` are given there and in `notes/issue-6.md`.
+
+use super::{Gaussian, GaussianInput};
+use crate::Error;
+use crate::explain::Explanation;
+
+/// The contribution of each of `B` base Gaussians, and of the bias Gaussians, to one head's
+/// predicted mean and precision for one input (see the [module documentation](self) for the
+/// exact meaning and for what happens where a bound binds).
+///
+/// Plain data (about `8 B` bytes), returned by value: no heap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct GaussianExplanation<const B: usize> {
+    /// The prediction explained, bit-identical to the head's
+    /// [`predict_all`](super::GaussianGln3::predict_all).
+    pub prediction: Gaussian,
+    /// The contributions to `prediction.mean` (`mean.output`, bit-identical).
+    /// `clipped_inputs`: base means beyond `±mean_bound`; `clipped_neurons`: neurons of
+    /// this head (the output included) whose mean was clipped.
+    pub mean: Explanation<B>,
+    /// The contributions to the predicted precision, `precision.output = 1 / variance`.
+    /// `clipped_inputs`: base variances outside `[sigma2_min, sigma2_max]`;
+    /// `clipped_neurons`: neurons of this head whose row was projected.
+    pub precision: Explanation<B>,
+}
+
+impl<const B: usize> GaussianExplanation<B> {
+    /// Whether both decompositions sum to their output within
+    /// [`Explanation::TOLERANCE`] (see [`Explanation::within_tolerance`]).
+    pub fn within_tolerance(&self) -> bool {
+        self.mean.within_tolerance() && self.precision.within_tolerance()
+    }
+
+    /// True when no bound bound anywhere: both decompositions are then exactly the local
+    /// linear maps (see the [module documentation](self)).
+    pub fn is_linear(&self) -> bool {
+        self.mean.is_linear() && self.precision.is_linear()
+    }
+
+    /// The share of each base Gaussian in the predicted precision,
+    /// `precision.inputs[j] / precision.output`: the weight its mean gets in the predicted
+    /// mean (when no mean clips, `mean.inputs[j] = weights()[j] · μ_j`). With the biases'
+    /// share, `precision.bias / precision.output`, they sum to 1.
+    pub fn weights(&self) -> [f32; B] {
+        let pi = self.precision.output;
+        self.precision.inputs.map(|p| p / pi)
+    }
+}
+
+/// A Gaussian GLN whose every prediction can be explained: implemented by
+/// [`GaussianGln1`](super::GaussianGln1) to [`GaussianGln4`](super::GaussianGln4), for code
+/// that is generic over the depth (the streaming detector's explanations use it).
+pub trait GaussianExplain<const D: usize, const B: usize, const N: usize> {
+    /// The contribution of each base Gaussian and of the bias Gaussians to the predicted mean
+    /// and precision of `head` for `x` (see
+    /// [`GaussianGln3::explain`](super::GaussianGln3::explain)).
+    ///
+    /// # Errors
+    /// [`Error::LabelOutOfRange`] if `head >= N`.
+    fn explain(
+        &self,
+        x: &GaussianInput<'_, D, B>,
+        head: usize,
+    ) -> Result<GaussianExplanation<B>, Error>;
+}

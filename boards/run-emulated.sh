@@ -23,6 +23,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 expected="$here/expected"
 
+# Source paths end up in the binaries (panic locations), so without this the stored sizes and
+# instruction counts would hold only for a checkout at a path of the same length: map the
+# repository and cargo's home to fixed names. (No board sets rustflags of its own: the link
+# scripts come from each build.rs.)
+repo="$(cd "$here/.." && pwd)"
+export RUSTFLAGS="--remap-path-prefix=$repo=/gln --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo ${RUSTFLAGS:-}"
+
 bless=0
 real=1
 for arg in "$@"; do

@@ -830,3 +830,22 @@ fn robust_target(y: f32, p: &Gaussian, c: f32) -> f32 {
     let lim = c * sqrt(p.variance);
     p.mean + clamp(y - p.mean, -lim, lim)
 }
+
+#[cfg(feature = "defmt")]
+impl<const CH: usize, const W: usize, const D: usize, const B: usize, M> defmt::Format
+    for Detector<CH, W, D, B, M>
+{
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Detector(channels={}, window={}, D={}, B={}, readings={}, gaps={}, frozen={})",
+            CH,
+            W,
+            D,
+            B,
+            self.readings,
+            self.gaps,
+            self.frozen
+        )
+    }
+}

@@ -466,42 +466,7 @@ where
             // The model's input, built exactly as `update` builds it (a test compares the
             // prediction with the verdict's, bit for bit, over whole streams).
             let r = self.recent(c);
-            let own = ch.experts(&r);
-            let own_var = ch.expert_variances();
-            let own_side = ch.side(&r, s);
-            let mut side = [0.0f32; D];
-            let mut means = [0.0f32; B];
-            let mut vars = [0.0f32; B];
-            let mut k = 0;
-            for j in (0..CH).filter(|&j| j != c) {
-                let (mu, var) = self.cross_expert(c, j, &z);
-                if let (Some(sd), Some(m), Some(v), Some(&zj)) =
-                    (side.get_mut(k), means.get_mut(k), vars.get_mut(k), z.get(j))
-                {
-                    *sd = zj;
-                    *m = mu;
-                    *v = var;
-                }
-                k = k.saturating_add(1);
-            }
-            let inv = 1.0 / s;
-            let inv2 = inv * inv;
-            for (dst, v) in side
-                .iter_mut()
-                .skip(k)
-                .zip(own_side.iter().take(Self::OWN_SIDE))
-            {
-                *dst = *v;
-            }
-            for ((m, v), (p, err)) in means
-                .iter_mut()
-                .zip(vars.iter_mut())
-                .skip(k)
-                .zip(own.iter().zip(&own_var).take(Self::OWN_BASE))
-            {
-                *m = ch.z(*p, s);
-                *v = *err * inv2;
-            }
+            let (side, means, vars, _) = self.channel_input(c, ch, &r, s, &z);
             // Neither can fail (every value above is finite or a `+∞` variance, head 0
             // exists); `update` would skip the channel, so this leaves it empty.
             let Ok(input) = GaussianInput::with_variances(&side, &means, &vars) else {

@@ -505,43 +505,7 @@ where
             else {
                 continue;
             };
-            let own = ch.experts(r);
-            let own_var = ch.expert_variances();
-            let own_side = ch.side(r, s);
-            let mut side = [0.0f32; D];
-            let mut means = [0.0f32; B];
-            let mut vars = [0.0f32; B];
-            let mut k = 0;
-            for j in (0..CH).filter(|&j| j != c) {
-                let (mu, var) = self.cross_expert(c, j, &z);
-                if let (Some(sd), Some(m), Some(v), Some(&zj)) =
-                    (side.get_mut(k), means.get_mut(k), vars.get_mut(k), z.get(j))
-                {
-                    *sd = zj;
-                    *m = mu;
-                    *v = var;
-                }
-                k = k.saturating_add(1);
-            }
-            let inv = 1.0 / s;
-            let inv2 = inv * inv;
-            for (dst, v) in side
-                .iter_mut()
-                .skip(k)
-                .zip(own_side.iter().take(Self::OWN_SIDE))
-            {
-                *dst = *v;
-            }
-            for ((m, v), (p, e)) in means
-                .iter_mut()
-                .zip(vars.iter_mut())
-                .skip(k)
-                .zip(own.iter().zip(&own_var).take(Self::OWN_BASE))
-            {
-                *m = ch.z(*p, s);
-                // An infinite variance stays infinite (no information), else z units.
-                *v = *e * inv2;
-            }
+            let (side, means, vars, own) = self.channel_input(c, ch, r, s, &z);
             let Ok(input) = GaussianInput::with_variances(&side, &means, &vars) else {
                 continue; // cannot happen: every value above is finite or +∞ variance
             };
@@ -702,6 +666,58 @@ where
                 variance: 0.0,
             }),
         }
+    }
+
+    /// The input of channel `c`'s model: side information, base means and base variances, from
+    /// its recent readings `r`, its scale `s` and every channel's standardised reading `z`;
+    /// and the channel's own base predictions (raw units) they were made from. `update` and
+    /// the explanation both build it here, so they cannot drift apart.
+    fn channel_input(
+        &self,
+        c: usize,
+        ch: &Channel,
+        r: &Recent,
+        s: f32,
+        z: &[f32; CH],
+    ) -> ([f32; D], [f32; B], [f32; B], [f32; TEMPORAL]) {
+        let own = ch.experts(r);
+        let own_var = ch.expert_variances();
+        let own_side = ch.side(r, s);
+        let mut side = [0.0f32; D];
+        let mut means = [0.0f32; B];
+        let mut vars = [0.0f32; B];
+        let mut k = 0;
+        for j in (0..CH).filter(|&j| j != c) {
+            let (mu, var) = self.cross_expert(c, j, z);
+            if let (Some(sd), Some(m), Some(v), Some(&zj)) =
+                (side.get_mut(k), means.get_mut(k), vars.get_mut(k), z.get(j))
+            {
+                *sd = zj;
+                *m = mu;
+                *v = var;
+            }
+            k = k.saturating_add(1);
+        }
+        let inv = 1.0 / s;
+        let inv2 = inv * inv;
+        for (dst, v) in side
+            .iter_mut()
+            .skip(k)
+            .zip(own_side.iter().take(Self::OWN_SIDE))
+        {
+            *dst = *v;
+        }
+        for ((m, v), (p, e)) in means
+            .iter_mut()
+            .zip(vars.iter_mut())
+            .skip(k)
+            .zip(own.iter().zip(&own_var).take(Self::OWN_BASE))
+        {
+            *m = ch.z(*p, s);
+            // An infinite variance stays infinite (no information), else z units.
+            *v = *e * inv2;
+        }
+        (side, means, vars, own)
     }
 
     /// Lags and window statistics of channel `c`.

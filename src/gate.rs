@@ -74,9 +74,58 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     /// block is compared with its offsets as soon as it is complete (no array of every dot
     /// product, no second pass).
     pub(crate) fn contexts(&self, z: &[f32; D]) -> [usize; W] {
+        // Cortex-M with an FPU: blocks of 16, then 8, then 4 comparisons by the load-multiple
+        // kernel (the same bits); whatever remains below 4 (or fails its checks) goes through
+        // the portable loop.
+        #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
+        {
+            let mut ctx = [0usize; W];
+            let total = W.saturating_mul(K);
+            let mut start = 0;
+            let planes = self.planes.as_flattened().as_flattened();
+            let offsets = self.offsets.as_flattened();
+            // Constant widths, so that each call is specialised and its mask unpacked with
+            // constant shifts.
+            let block = |start: &mut usize, width: usize, ctx: &mut [usize; W]| {
+                if total.saturating_sub(*start) < width {
+                    return false;
+                }
+                match crate::kernels::gate_block(planes, total, *start, width, z, offsets) {
+                    Some(mask) => {
+                        mark_mask::<W, K>(mask, *start, width, ctx);
+                        *start = start.saturating_add(width);
+                        true
+                    }
+                    None => false,
+                }
+            };
+            while block(&mut start, 16, &mut ctx) {}
+            block(&mut start, 8, &mut ctx);
+            block(&mut start, 4, &mut ctx);
+            self.contexts_from(z, start, &mut ctx);
+            ctx
+        }
+        #[cfg(not(all(target_arch = "arm", target_os = "none", target_abi = "eabihf")))]
+        self.contexts_portable(z)
+    }
+
+    /// [`Gates::contexts`] written in Rust, on every target (what the Cortex-M kernel is
+    /// checked against: there, out of line, as only the check calls it).
+    #[cfg_attr(
+        all(target_arch = "arm", target_os = "none", target_abi = "eabihf"),
+        inline(never)
+    )]
+    pub(crate) fn contexts_portable(&self, z: &[f32; D]) -> [usize; W] {
         let mut ctx = [0usize; W];
+        self.contexts_from(z, 0, &mut ctx);
+        ctx
+    }
+
+    /// The context bits of the comparisons from flat index `start` on, in blocks of
+    /// [`BLOCK`].
+    #[inline(always)]
+    fn contexts_from(&self, z: &[f32; D], mut start: usize, ctx: &mut [usize; W]) {
         let total = W.saturating_mul(K);
-        let mut start = 0;
         while start < total {
             let end = start.saturating_add(BLOCK);
             let acc = if end <= total {
@@ -84,10 +133,9 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
             } else {
                 self.partial_block(z, start)
             };
-            self.mark(&acc, start, &mut ctx);
+            self.mark(&acc, start, ctx);
             start = end;
         }
-        ctx
     }
 
     /// The [`BLOCK`] dot products from flat index `start`, all of which exist: a fixed-size
@@ -205,6 +253,46 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
         let mut m = 0.0f32;
         self.for_each_value(|v| m = m.max(crate::math::abs(v)));
         m
+    }
+}
+
+/// Sets the context bits of the block of `width` (at most 32) comparisons from flat index
+/// `start`, given as a mask (bit `b`: comparison `start + b`, i.e. hyperplane
+/// `(start + b) % K` of neuron `(start + b) / K`). When the block holds whole neurons, each
+/// neuron's bits are one `K`-bit field of the mask.
+#[cfg(any(
+    test,
+    all(target_arch = "arm", target_os = "none", target_abi = "eabihf")
+))]
+#[inline(always)]
+fn mark_mask<const W: usize, const K: usize>(
+    mask: u32,
+    start: usize,
+    width: usize,
+    ctx: &mut [usize; W],
+) {
+    if K > 0 && K <= width && width.is_multiple_of(K) && start.is_multiple_of(K) {
+        let first = start.checked_div(K).unwrap_or(0);
+        let field = (1u32 << K).wrapping_sub(1);
+        for (q, c) in ctx
+            .iter_mut()
+            .skip(first)
+            .take(width.checked_div(K).unwrap_or(0))
+            .enumerate()
+        {
+            // q < BLOCK / K, so q * K < BLOCK = 16: no overflow, no shift out of range.
+            *c |= ((mask >> (q.wrapping_mul(K) & 31)) & field) as usize;
+        }
+    } else {
+        for b in 0..width.min(32) {
+            let f = start.saturating_add(b);
+            let (Some(n), Some(i)) = (f.checked_div(K), f.checked_rem(K)) else {
+                continue;
+            };
+            if let Some(c) = ctx.get_mut(n) {
+                *c |= (((mask >> b) & 1) as usize) << i;
+            }
+        }
     }
 }
 
@@ -331,5 +419,52 @@ mod tests {
         G.for_each_value(|v| a.push(v.to_bits()));
         g.for_each_value(|v| b.push(v.to_bits()));
         assert_eq!(a, b);
+    }
+
+    /// `mark_mask` (how the Cortex-M kernel's comparison masks become contexts) sets the
+    /// bits `mark` sets from the same comparisons, for the block widths the kernel uses and
+    /// for `K` that divides them or not (the two code paths), including a last block that
+    /// ends mid-neuron.
+    #[test]
+    fn mask_unpacking_matches_per_comparison_marking() {
+        fn case<const W: usize, const K: usize>() {
+            let g: Gates<3, W, K> = Gates::new(&mut SplitMix64::new(1), 0.3);
+            let total = W * K;
+            let offs = g.offsets.as_flattened();
+            let mut rng = SplitMix64::new(5);
+            let mut set = 0;
+            for _ in 0..64 {
+                let (mut a, mut b) = ([0usize; W], [0usize; W]);
+                let mut start = 0;
+                while start < total {
+                    let left = total - start;
+                    let width = [16, 8, 4].into_iter().find(|w| left >= *w).unwrap_or(left);
+                    let mask = (rng.next_u64() as u32) & ((1u64 << width) - 1) as u32;
+                    set += mask.count_ones();
+                    mark_mask::<W, K>(mask, start, width, &mut a);
+                    // The same comparisons as sums for `mark`: above the offset iff the bit
+                    // is set; nothing beyond the block compares true.
+                    let mut acc = [f32::NEG_INFINITY; BLOCK];
+                    for (i, v) in acc.iter_mut().enumerate().take(width) {
+                        let up = (mask >> i) & 1 == 1;
+                        *v = offs[start + i] + if up { 1.0 } else { -1.0 };
+                    }
+                    g.mark(&acc, start, &mut b);
+                    start += width;
+                }
+                assert_eq!(a, b, "W {W} K {K}");
+                assert!(a.iter().all(|&c| c < 1 << K));
+            }
+            assert!(set > 0);
+        }
+        case::<16, 4>(); // 64 comparisons: blocks of 16 (fields)
+        case::<1, 4>(); // one block of 4 (the output layer of the reference shape)
+        case::<4, 2>(); // 8
+        case::<5, 2>(); // 10: 8 (fields), then 2 (per comparison)
+        case::<7, 3>(); // 21: 16 (per comparison: 3 does not divide 16), then 4 (likewise), then 1
+        case::<3, 8>(); // 24: 16 (fields of 8), 8
+        case::<2, 1>(); // 2
+        case::<3, 4>(); // 12: 8 + 4 (fields)
+        case::<6, 2>(); // 12: 8 + 4 (fields)
     }
 }

@@ -3,6 +3,25 @@
 use crate::config::WeightInit;
 use crate::math::{abs, clamp, dot, sigmoid};
 
+/// `w_j ← w_j − g · x_j` (load-multiple kernel on a Cortex-M with an FPU: the same bits).
+#[inline(always)]
+pub(crate) fn sub_scaled(w: &mut [f32], x: &[f32], g: f32) {
+    #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
+    if crate::kernels::sub_scaled(w, x, g).is_some() {
+        return;
+    }
+    sub_scaled_portable(w, x, g);
+}
+
+/// [`sub_scaled`] written in Rust, on every target (what the Cortex-M kernel is checked
+/// against).
+#[inline(always)]
+pub(crate) fn sub_scaled_portable(w: &mut [f32], x: &[f32], g: f32) {
+    for (wj, xj) in w.iter_mut().zip(x) {
+        *wj -= g * xj;
+    }
+}
+
 /// What an update needs to know about the model's clipping.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Clip {
@@ -129,9 +148,7 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
             };
             let next = *bound + abs(g) * clip.x_max;
             if next <= clip.beta {
-                for (wj, xj) in row.iter_mut().zip(x) {
-                    *wj -= g * xj;
-                }
+                sub_scaled(row, x, g);
                 *bias -= g;
                 *bound = next;
             } else {

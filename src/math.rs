@@ -80,6 +80,17 @@ pub const LANES: usize = 16;
 /// fingerprint changes.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Cortex-M with an FPU: the same operations with load-multiple instructions.
+    #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
+    if let Some(s) = crate::kernels::dot(a, b) {
+        return s;
+    }
+    dot_portable(a, b)
+}
+
+/// [`dot`] written in Rust, on every target (what the Cortex-M kernel is checked against).
+#[inline]
+pub(crate) fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (a.split_at(n).0, b.split_at(n).0);
     if n < LANES {

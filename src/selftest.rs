@@ -19,6 +19,8 @@
 //! - [`anomaly`]: the streaming detector (Gaussian GLNs inside) on a simulated two-channel
 //!   machine with injected faults ([`Machine`]), rejected readings, a gap and a frozen
 //!   stretch.
+//! - [`kernels`]: not a model but the Cortex-M FPU kernels (`src/kernels.rs`) against the
+//!   portable code, on inputs chosen to tell them apart (nothing to check elsewhere).
 //!
 //! Together they take about 10 KiB of RAM (the micro:bit board runs both).
 //!
@@ -44,6 +46,7 @@
 
 pub mod anomaly;
 pub mod bernoulli;
+pub mod kernels;
 mod machine;
 
 pub use machine::{CHANNELS, Fault, FaultKind, Machine, TEMPERATURE, VIBRATION, fault_at};

@@ -8,7 +8,7 @@ use core::mem::size_of;
 
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use cortex_m_semihosting::hprintln;
-use gln::selftest::{anomaly, bernoulli};
+use gln::selftest::{anomaly, bernoulli, kernels};
 use gln::Network;
 use static_cell::ConstStaticCell;
 
@@ -59,6 +59,11 @@ pub fn print_work(shape: &Shape, work: &Work, cal: &Calibration) {
             stack
         );
     }
+    hprintln!(
+        "bits predictions {:016x} model {:016x} (the host test tests/board_parity.rs checks them)",
+        work.predictions,
+        work.model
+    );
 }
 
 /// The calibration, printed.
@@ -94,7 +99,8 @@ pub fn exit(ok: bool) -> ! {
 /// The whole program of an emulated board `board` with core `core`: runs the parity scenarios
 /// on models in `static`s and prints their fingerprints: `bernoulli`, then the work per step
 /// of its shape and its stack, then `anomaly` (the detector) with its instructions and stack;
-/// exits with failure if any fingerprint is not the reference.
+/// then the FPU kernels' check (`gln::selftest::kernels`); exits with failure if any
+/// fingerprint is not the reference or a kernel differs from the portable code.
 pub fn parity_main(board: &str, core: &str) -> ! {
     static MODEL: ConstStaticCell<bernoulli::Model> = ConstStaticCell::new(bernoulli::model());
     static DETECTOR: ConstStaticCell<anomaly::Model> = ConstStaticCell::new(anomaly::model());
@@ -155,7 +161,12 @@ pub fn parity_main(board: &str, core: &str) -> ! {
             anomaly.expected
         );
     }
-    exit(ok && anomaly.passed())
+
+    // The FPU kernels against the portable code on their corner cases (Cortex-M4F, M7, M33;
+    // the soft-float cores have no kernel and say so).
+    let kernels = kernels::run();
+    hprintln!("{}", kernels);
+    exit(ok && anomaly.passed() && kernels.passed())
 }
 
 /// The whole program of a benchmark binary: work per step of `model` (fresh), in

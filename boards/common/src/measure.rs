@@ -12,6 +12,7 @@ use core::ptr::{addr_of, read_volatile, write_volatile};
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use cortex_m::peripheral::{syst::SystClkSource, SYST};
+use gln::hash::Fnv1a;
 use gln::selftest::Stream;
 use gln::{Input, Network, Standardizer};
 
@@ -167,6 +168,10 @@ pub struct Work {
     pub learn_stack: usize,
     /// Peak stack of one `predict` call, bytes.
     pub predict_stack: usize,
+    /// FNV-1a of the bits of every probability the timed calls returned, in order.
+    pub predictions: u64,
+    /// The model's `fingerprint()` after the timed calls.
+    pub model: u64,
 }
 
 /// Times [`WORK_STEPS`] `learn` calls, then as many `predict` calls, one call at a time, on
@@ -182,12 +187,16 @@ pub fn work<const D: usize, M: Network<D, D, 1>>(model: &mut M) -> Work {
             [s.label],
         )
     };
+    // The host test `tests/board_parity.rs` of the library replays this stream and checks
+    // `predictions` and `model` against the stored outputs (`boards/expected/*.run`).
+    let mut predictions = Fnv1a::new();
     let mut learn_ticks = 0u64;
     for _ in 0..WORK_STEPS {
         let (z, y) = next();
         if let Ok(x) = Input::from_side(&z) {
             let (p, t) = ticks(|| model.learn_targets(&x, &y));
             black_box(p);
+            p.iter().for_each(|&v| predictions.write_f32(v));
             learn_ticks += u64::from(t);
         }
     }
@@ -197,9 +206,11 @@ pub fn work<const D: usize, M: Network<D, D, 1>>(model: &mut M) -> Work {
         if let Ok(x) = Input::from_side(&z) {
             let (p, t) = ticks(|| model.predict_all(&x));
             black_box(p);
+            p.iter().for_each(|&v| predictions.write_f32(v));
             predict_ticks += u64::from(t);
         }
     }
+    let model_hash = fingerprint_of(model);
     let (z, y) = next();
     let (mut learn_stack, mut predict_stack) = (0, 0);
     if let Ok(x) = Input::from_side(&z) {
@@ -212,7 +223,16 @@ pub fn work<const D: usize, M: Network<D, D, 1>>(model: &mut M) -> Work {
         predict_ticks,
         learn_stack,
         predict_stack,
+        predictions: predictions.finish(),
+        model: model_hash,
     }
+}
+
+/// `model.fingerprint()`, out of line: inlined into [`work`] (itself inlined into a board's
+/// `main`) the unrolled hashing loops cost kilobytes of flash.
+#[inline(never)]
+fn fingerprint_of<const D: usize, M: Network<D, D, 1>>(model: &M) -> u64 {
+    model.fingerprint()
 }
 
 /// The value the stack is painted with (cortex-m-rt's `paint-stack` uses the same).

@@ -91,6 +91,15 @@ pub fn main(board: &str, core: &str, hz: u32, mut syst: SYST) -> ! {
         per_reading * 1.0e6 / hz as f32,
         stack
     );
+    // The FPU kernels against the portable code on their corner cases (none on the M0+).
+    let kernels = gln::selftest::kernels::run();
+    defmt::info!("kernels {}", kernels);
+    if !kernels.passed() {
+        defmt::panic!(
+            "FAIL: an FPU kernel differs from the portable code: {}",
+            kernels
+        );
+    }
     defmt::info!("stack program peak {=usize} bytes", measure::program_peak());
     // `probe-rs run` ends on a breakpoint.
     loop {

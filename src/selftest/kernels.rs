@@ -6,9 +6,10 @@
 //! of 16 to 80 values, weight updates of 8 to 64, and the context indices of eight gating
 //! shapes (blocks of 16, 8 and 4 comparisons, one to seven side-information values, with
 //! and without a portable tail). The inputs are drawn from a fixed seed and include the values
-//! that tell implementations apart: `±0.0`, subnormals, values near `f32::MAX` whose sums
-//! overflow, infinities and NaNs (two NaNs count as equal: their payloads are not part of
-//! the contract, and no NaN reaches a model). The parity scenarios check the same kernels on
+//! that tell implementations apart: `±0.0` and subnormals in every case; in a quarter of the
+//! cases values near `f32::MAX` whose sums overflow, in another quarter infinities and NaNs
+//! (two NaNs count as equal: their payloads are not part of the contract, and no NaN reaches
+//! a model); half the cases stay finite, so a wrong product or order shows. The parity scenarios check the same kernels on
 //! a model's real data; this checks the corners.
 //!
 //! Elsewhere there is no kernel to check: [`run`] returns a report with no cases.
@@ -114,8 +115,10 @@ pub fn run() -> Report {
     report
 }
 
-/// A value for a case: mostly ordinary magnitudes over 20 binary orders, sometimes a value
-/// that tells implementations apart.
+/// How far from ordinary the values of a case go. A case mixes ordinary values with its level's
+/// specials; cases cycle through [`LEVELS`], so half of them are finite and ordinary enough
+/// that a wrong product or a wrong order shows in the result (with a NaN in most long
+/// vectors, as a flat mix would give, nearly every case would compare NaN with NaN).
 #[cfg_attr(
     not(any(
         test,
@@ -123,19 +126,53 @@ pub fn run() -> Report {
     )),
     allow(dead_code)
 )]
-pub(crate) fn value(rng: &mut crate::rng::SplitMix64) -> f32 {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Level {
+    /// Ordinary magnitudes over 20 binary orders, with `±0` and subnormals.
+    Ordinary,
+    /// Also values near `f32::MAX`: sums overflow to infinity, and infinities of both signs
+    /// meet (NaN).
+    Extreme,
+    /// Also infinities and NaN as inputs.
+    NonFinite,
+}
+
+/// The levels of successive cases.
+#[cfg_attr(
+    not(any(
+        test,
+        all(target_arch = "arm", target_os = "none", target_abi = "eabihf")
+    )),
+    allow(dead_code)
+)]
+pub(crate) const LEVELS: [Level; 4] = [
+    Level::Ordinary,
+    Level::Ordinary,
+    Level::Extreme,
+    Level::NonFinite,
+];
+
+/// A value for a case of level `level`.
+#[cfg_attr(
+    not(any(
+        test,
+        all(target_arch = "arm", target_os = "none", target_abi = "eabihf")
+    )),
+    allow(dead_code)
+)]
+pub(crate) fn value(rng: &mut crate::rng::SplitMix64, level: Level) -> f32 {
     let r = rng.next_u64();
     let sign = if r & 1 == 0 { 1.0f32 } else { -1.0 };
-    match (r >> 1) % 64 {
-        0 => 0.0,
-        1 => -0.0,
+    match ((r >> 1) % 64, level) {
+        (0, _) => 0.0,
+        (1, _) => -0.0,
         // Subnormal: a random 23-bit mantissa.
-        2 | 3 => sign * f32::from_bits(((r >> 8) as u32) & 0x007f_ffff),
-        // Near the top of the range: sums overflow to infinity, and infinities of both
-        // signs meet (NaN).
-        4..=6 => sign * f32::MAX * (0.5 + 0.5 * rng.next_f32()),
-        7 => sign * f32::INFINITY,
-        8 => f32::NAN,
+        (2 | 3, _) => sign * f32::from_bits(((r >> 8) as u32) & 0x007f_ffff),
+        (4..=6, Level::Extreme | Level::NonFinite) => {
+            sign * f32::MAX * (0.5 + 0.5 * rng.next_f32())
+        }
+        (7, Level::NonFinite) => sign * f32::INFINITY,
+        (8, Level::NonFinite) => f32::NAN,
         _ => {
             // 2^e for e in [-10, 9], times a normal draw: biased exponent 117..=136.
             let biased = 117u32.wrapping_add(((r >> 8) % 20) as u32);
@@ -147,7 +184,7 @@ pub(crate) fn value(rng: &mut crate::rng::SplitMix64) -> f32 {
 
 #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
 mod on_target {
-    use super::{CASES, Report, SEED, same, value};
+    use super::{CASES, LEVELS, Report, SEED, same, value};
     use crate::gate::Gates;
     use crate::rng::SplitMix64;
 
@@ -158,9 +195,9 @@ mod on_target {
         // Dot products: the kernel takes multiples of 16 (others fall back to the portable
         // code inside `math::dot`, so 17 and 40 check the dispatch too).
         for n in [16usize, 32, 48, 64, 80, 17, 40] {
-            for _ in 0..CASES {
-                let a: [f32; MAX] = core::array::from_fn(|_| value(&mut rng));
-                let b: [f32; MAX] = core::array::from_fn(|_| value(&mut rng));
+            for level in LEVELS.iter().cycle().take(CASES as usize) {
+                let a: [f32; MAX] = core::array::from_fn(|_| value(&mut rng, *level));
+                let b: [f32; MAX] = core::array::from_fn(|_| value(&mut rng, *level));
                 let (a, b) = (a.get(..n).unwrap_or(&[]), b.get(..n).unwrap_or(&[]));
                 let k = crate::math::dot(a, b);
                 let p = crate::math::dot_portable(a, b);
@@ -169,10 +206,10 @@ mod on_target {
         }
         // Weight updates: multiples of 8 (12 falls back).
         for n in [8usize, 16, 24, 32, 48, 64, 12] {
-            for _ in 0..CASES {
-                let w: [f32; MAX] = core::array::from_fn(|_| value(&mut rng));
-                let x: [f32; MAX] = core::array::from_fn(|_| value(&mut rng));
-                let g = value(&mut rng);
+            for level in LEVELS.iter().cycle().take(CASES as usize) {
+                let w: [f32; MAX] = core::array::from_fn(|_| value(&mut rng, *level));
+                let x: [f32; MAX] = core::array::from_fn(|_| value(&mut rng, *level));
+                let g = value(&mut rng, *level);
                 let (mut wk, mut wp) = (w, w);
                 let x = x.get(..n).unwrap_or(&[]);
                 if let (Some(wk), Some(wp)) = (wk.get_mut(..n), wp.get_mut(..n)) {
@@ -203,8 +240,8 @@ mod on_target {
     ) {
         let seed = rng.next_u64();
         let g: Gates<D, W, K> = Gates::new(&mut SplitMix64::new(seed), 0.3);
-        for _ in 0..CASES {
-            let z: [f32; D] = core::array::from_fn(|_| value(rng));
+        for level in LEVELS.iter().cycle().take(CASES as usize) {
+            let z: [f32; D] = core::array::from_fn(|_| value(rng, *level));
             report.count(
                 core::any::type_name::<Gates<D, W, K>>(),
                 g.contexts(&z) == g.contexts_portable(&z),
@@ -239,17 +276,36 @@ mod tests {
     }
 
     #[test]
-    fn the_inputs_reach_every_corner() {
+    fn the_inputs_reach_every_corner_and_half_the_cases_stay_finite() {
+        let draw = |level| {
+            let mut rng = SplitMix64::new(SEED);
+            (0..10_000)
+                .map(|_| value(&mut rng, level))
+                .collect::<Vec<f32>>()
+        };
+        for level in [Level::Ordinary, Level::Extreme, Level::NonFinite] {
+            let v = draw(level);
+            assert!(v.iter().any(|x| x.to_bits() == 0));
+            assert!(v.iter().any(|x| x.to_bits() == 0x8000_0000));
+            assert!(v.iter().any(|x| x.is_subnormal()));
+            let huge = v.iter().any(|x| x.is_finite() && x.abs() > 1e38);
+            assert_eq!(huge, level != Level::Ordinary, "{level:?}");
+            let non_finite = v.iter().any(|x| !x.is_finite());
+            assert_eq!(non_finite, level == Level::NonFinite, "{level:?}");
+            assert!(v.iter().any(|x| x.is_nan()) == (level == Level::NonFinite));
+            let ordinary = v.iter().filter(|x| x.is_normal() && x.abs() < 1e4).count();
+            assert!(ordinary > 8_000, "{level:?}: {ordinary}");
+        }
+        // An 80-value dot product of the ordinary cases is finite: a wrong product shows.
         let mut rng = SplitMix64::new(SEED);
-        let v: Vec<f32> = (0..10_000).map(|_| value(&mut rng)).collect();
-        assert!(v.iter().any(|x| x.to_bits() == 0));
-        assert!(v.iter().any(|x| x.to_bits() == 0x8000_0000));
-        assert!(v.iter().any(|x| x.is_subnormal()));
-        assert!(v.iter().any(|x| x.is_infinite()));
-        assert!(v.iter().any(|x| x.is_nan()));
-        assert!(v.iter().any(|x| x.is_finite() && x.abs() > 1e38));
-        let ordinary = v.iter().filter(|x| x.is_normal() && x.abs() < 1e4).count();
-        assert!(ordinary > 8_000, "{ordinary}");
+        let finite = (0..100)
+            .filter(|_| {
+                let a: Vec<f32> = (0..80).map(|_| value(&mut rng, Level::Ordinary)).collect();
+                crate::math::dot(&a, &a).is_finite()
+            })
+            .count();
+        assert_eq!(finite, 100);
+        assert_eq!(LEVELS.iter().filter(|l| **l == Level::Ordinary).count(), 2);
     }
 
     #[test]

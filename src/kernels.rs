@@ -245,6 +245,26 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> Option<f32> {
     Some(f32::from_bits(out))
 }
 
+/// One chunk of [`sub_scaled`]: 8 inputs from `{x}` and 8 weights at `{w}` (advancing both),
+/// `w_j − x_j · g` with `g` in `s16`, stored back.
+macro_rules! vmls8 {
+    () => {
+        concat!(
+            "vldmia {x}!, {{s8-s15}}\n",
+            "vldmia {w}, {{s0-s7}}\n",
+            "vmls.f32 s0, s8, s16\n",
+            "vmls.f32 s1, s9, s16\n",
+            "vmls.f32 s2, s10, s16\n",
+            "vmls.f32 s3, s11, s16\n",
+            "vmls.f32 s4, s12, s16\n",
+            "vmls.f32 s5, s13, s16\n",
+            "vmls.f32 s6, s14, s16\n",
+            "vmls.f32 s7, s15, s16\n",
+            "vstmia {w}!, {{s0-s7}}",
+        )
+    };
+}
+
 /// `w_j ← w_j − g · x_j` for every `j` (the bits of that Rust expression: `vmls` rounds the
 /// product, then the difference), for a common length that is a nonzero multiple of 8:
 /// `None` (and nothing written) for other lengths.
@@ -264,28 +284,8 @@ pub(crate) fn sub_scaled(w: &mut [f32], x: &[f32], g: f32) -> Option<()> {
             asm!(
                 "vmov s16, {g}",
                 "2:",
-                "vldmia {x}!, {{s8-s15}}",
-                "vldmia {w}, {{s0-s7}}",
-                "vmls.f32 s0, s8, s16",
-                "vmls.f32 s1, s9, s16",
-                "vmls.f32 s2, s10, s16",
-                "vmls.f32 s3, s11, s16",
-                "vmls.f32 s4, s12, s16",
-                "vmls.f32 s5, s13, s16",
-                "vmls.f32 s6, s14, s16",
-                "vmls.f32 s7, s15, s16",
-                "vstmia {w}!, {{s0-s7}}",
-                "vldmia {x}!, {{s8-s15}}",
-                "vldmia {w}, {{s0-s7}}",
-                "vmls.f32 s0, s8, s16",
-                "vmls.f32 s1, s9, s16",
-                "vmls.f32 s2, s10, s16",
-                "vmls.f32 s3, s11, s16",
-                "vmls.f32 s4, s12, s16",
-                "vmls.f32 s5, s13, s16",
-                "vmls.f32 s6, s14, s16",
-                "vmls.f32 s7, s15, s16",
-                "vstmia {w}!, {{s0-s7}}",
+                vmls8!(),
+                vmls8!(),
                 "subs {m}, {m}, #1",
                 "bne 2b",
                 w = inout(reg) wp => _,
@@ -305,17 +305,7 @@ pub(crate) fn sub_scaled(w: &mut [f32], x: &[f32], g: f32) -> Option<()> {
             asm!(
                 "vmov s16, {g}",
                 "2:",
-                "vldmia {x}!, {{s8-s15}}",
-                "vldmia {w}, {{s0-s7}}",
-                "vmls.f32 s0, s8, s16",
-                "vmls.f32 s1, s9, s16",
-                "vmls.f32 s2, s10, s16",
-                "vmls.f32 s3, s11, s16",
-                "vmls.f32 s4, s12, s16",
-                "vmls.f32 s5, s13, s16",
-                "vmls.f32 s6, s14, s16",
-                "vmls.f32 s7, s15, s16",
-                "vstmia {w}!, {{s0-s7}}",
+                vmls8!(),
                 "subs {m}, {m}, #1",
                 "bne 2b",
                 w = inout(reg) wp => _,

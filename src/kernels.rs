@@ -1,13 +1,14 @@
-//! Hand-written inner loops for Cortex-M cores with a single-precision FPU (the `eabihf`
-//! targets: Cortex-M4F, M7, M33, M55 ...): the crate's only `unsafe` code.
+//! Hand-written inner loops for Cortex-M cores with a single-precision FPU (the bare-metal
+//! `eabihf` targets: Cortex-M4F, M7, M33 ...): the crate's only `unsafe` code.
 //!
 //! # Why
 //! On these cores every `f32` operand is loaded with its own `vldr` when the compiler writes
 //! the loop: two instructions per multiply-add at best, four per weight in an update (load the
 //! weight, load the input, `vmls`, store). The FPU's load/store-multiple instructions (`vldm`,
 //! `vstm`) move eight or sixteen registers in one instruction, which LLVM does not form for
-//! these loops. These kernels use them: about 1.2 instructions per gating multiply-add instead
-//! of 2.1, 1.6 per weight update instead of 4 (figures in the README's "Boards" section).
+//! these loops. These kernels use them: about 1.3 instructions per gating multiply-add in the
+//! inner loop instead of 2.1 (1.6 with the comparisons, instead of 2.8), 1.5 to 1.6 per weight
+//! update instead of 4 (figures in the README's "Boards" section and `notes/issue-3.md`).
 //!
 //! # Same bits
 //! Each kernel performs exactly the IEEE 754 operations of the portable Rust code it replaces,
@@ -16,9 +17,10 @@
 //! `w - g * x` written in Rust, which the compiler itself turns into `vmla`/`vmls`). The one
 //! difference is allowed by the callers' contracts and documented at each kernel: a gating sum
 //! that starts from its first product instead of `0.0 +` it can differ in the sign of a zero,
-//! which no comparison sees. The parity scenarios ([`crate::selftest`]) and the board
-//! benchmarks (whose model fingerprints the host test `tests/board_parity.rs` recomputes)
-//! check this on every emulated core.
+//! which no comparison sees. Three checks on every emulated core: the parity scenarios
+//! ([`crate::selftest`]), the board benchmarks (whose predictions and model fingerprints the
+//! host test `tests/board_parity.rs` recomputes), and [`crate::selftest::kernels`], each
+//! kernel beside the portable code on inputs chosen to tell them apart.
 //!
 //! # Safety
 //! Every kernel reads (and [`sub_scaled`] writes) only memory inside the slices it is given:

@@ -5,7 +5,8 @@
 #     board's other binaries (fingerprints, instruction counts
 #     under -icount shift=0, stack depths: all deterministic), and its exit status (a board
 #     exits with failure when its fingerprint is not the reference);
-#   - every binary's .text/.data/.bss (arm-none-eabi-size) with boards/expected/sizes.txt.
+#   - every binary's .text/.data/.bss (arm-none-eabi-size) with boards/expected/sizes.txt
+#     (.text to within TEXT_SLACK bytes, below).
 # Any difference, failure or timeout fails the script, loudly.
 #
 #   boards/run-emulated.sh            check everything
@@ -18,6 +19,13 @@
 # thumbv8m.main-none-eabihf, and qemu-system-arm, arm-none-eabi-size, timeout
 # (.ci/steps/30-boards.sh installs them).
 set -euo pipefail
+
+# .data and .bss are compared exactly, .text to within this many bytes. The same commit built
+# in two checkouts at different paths links its functions in a different order (cargo hashes
+# a path dependency's location into its symbol names, and the order follows the names), so
+# alignment padding moves .text by a few bytes (4 seen, on 2 of 16 binaries). Instruction
+# counts are not affected: the instructions are the same, only placed elsewhere.
+TEXT_SLACK=32
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
@@ -150,9 +158,16 @@ if [ "$bless" = 0 ]; then
         if [ -z "$want" ]; then
             fail "$name: no stored size in boards/expected/sizes.txt (run with --bless)"
         elif [ "$want" != "$got" ]; then
-            fail "$name: size changed (text data bss)
+            read -r _ wt wd wb <<<"$want"
+            read -r _ gt gd gb <<<"$got"
+            dt=$((gt - wt))
+            if [ "$wd $wb" = "$gd $gb" ] && [ "${dt#-}" -le "$TEXT_SLACK" ]; then
+                echo "note: $name .text is $gt bytes, stored $wt: within the $TEXT_SLACK bytes of layout noise"
+            else
+                fail "$name: size changed (text data bss)
   stored: $want
   now:    $got"
+            fi
         fi
     done <"$sizes"
 fi
@@ -188,4 +203,4 @@ if [ "$bless" = 1 ]; then
     exit 0
 fi
 
-echo "all boards OK: every emulated board printed its expected output and the reference fingerprint; sizes as stored"
+echo "all boards OK: every emulated board printed its expected output and the reference fingerprint; sizes as stored (.text within $TEXT_SLACK bytes)"

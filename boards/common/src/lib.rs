@@ -10,6 +10,8 @@
 //!   stream in flash, detections, instructions per reading); [`detector_main!`] writes its
 //!   `main`.
 //! - [`real`] (feature `defmt`): the same run on a real board, logged with `defmt`.
+//! - [`firmware`] (feature `firmware`): what the sensor firmware shares (embassy, RTIC,
+//!   embedded-hal): a verdict logged with `defmt`, checkpoints restored and saved.
 #![no_std]
 
 pub mod measure;
@@ -22,6 +24,9 @@ pub mod detector;
 
 #[cfg(feature = "defmt")]
 pub mod real;
+
+#[cfg(feature = "firmware")]
+pub mod firmware;
 
 // For the macros, which expand in the board crates.
 #[doc(hidden)]

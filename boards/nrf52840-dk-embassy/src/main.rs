@@ -11,7 +11,7 @@
 #![no_std]
 #![no_main]
 
-use defmt::{info, warn};
+use board_common::firmware::{log_verdict, restore, save};
 use embassy_executor::Spawner;
 use embassy_nrf::bind_interrupts;
 use embassy_nrf::nvmc::Nvmc;
@@ -20,7 +20,7 @@ use embassy_sync::blocking_mutex::raw::ThreadModeRawMutex;
 use embassy_sync::mutex::Mutex;
 use embassy_time::{Duration, Ticker};
 use gln::detector::{Detector, DetectorConfig, SensorModel, SENSOR_MODEL_CONFIG};
-use gln::storage::{Slots, StorageError};
+use gln::storage::Slots;
 use static_cell::{ConstStaticCell, StaticCell};
 use {defmt_rtt as _, panic_probe as _};
 
@@ -30,6 +30,7 @@ bind_interrupts!(struct Irqs {
 
 /// One channel (the die temperature), the reference sensor model.
 type Det = Detector<1, 16, 16, 16, SensorModel>;
+type Shared = Mutex<ThreadModeRawMutex, &'static mut Det>;
 
 /// Time between two readings.
 const PERIOD: Duration = Duration::from_secs(10);
@@ -47,28 +48,25 @@ const _: () = assert!(
 );
 const SLOTS: Slots = Slots::new(CHECKPOINT_BASE, REGION as u32);
 
-/// The detector, built at compile time into `.bss`/`.data` (never on the stack).
+/// The detector, built at compile time (never on the stack).
 static DETECTOR: ConstStaticCell<Det> = ConstStaticCell::new(Det::new(
     [SensorModel::new(1, SENSOR_MODEL_CONFIG)],
     DetectorConfig::DEFAULT,
 ));
 /// Shared by the sampling task and the checkpoint task.
-static SHARED: StaticCell<Mutex<ThreadModeRawMutex, &'static mut Det>> = StaticCell::new();
+static SHARED: StaticCell<Shared> = StaticCell::new();
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
     let p = embassy_nrf::init(Default::default());
     let mut flash = Nvmc::new(p.NVMC);
     let det = DETECTOR.take();
-    match SLOTS.load(&mut flash, det) {
-        Ok(seq) => info!(
-            "restored checkpoint {}: {} readings learned, fingerprint {=u64:016x}",
-            seq,
+    if restore(&SLOTS, &mut flash, det) {
+        defmt::info!(
+            "{=u64} readings learned, fingerprint {=u64:016x}",
             det.readings(),
             det.fingerprint()
-        ),
-        Err(StorageError::NoCheckpoint) => info!("no checkpoint in flash: a fresh detector"),
-        Err(e) => warn!("checkpoint not restored ({}): a fresh detector", e),
+        );
     }
     let shared = SHARED.init(Mutex::new(det));
     let sensor = Temp::new(p.TEMP, Irqs);
@@ -78,56 +76,29 @@ async fn main(spawner: Spawner) {
 
 /// Reads the sensor every [`PERIOD`] and logs the detector's verdict.
 #[embassy_executor::task]
-async fn sample(
-    shared: &'static Mutex<ThreadModeRawMutex, &'static mut Det>,
-    mut sensor: Temp<'static>,
-) {
+async fn sample(shared: &'static Shared, mut sensor: Temp<'static>) {
     let mut ticker = Ticker::every(PERIOD);
     loop {
         ticker.next().await;
-        let celsius = sensor.read().await.to_num::<f32>();
+        let x = [sensor.read().await.to_num::<f32>()];
         let mut det = shared.lock().await;
-        match det.update(&[celsius]) {
-            Ok(v) if v.anomaly => warn!(
-                "ANOMALY {} on channel {}: {} degC, expected {} +- {} (score {})",
-                v.reason,
-                v.channel,
-                celsius,
-                v.expected[0].mean,
-                v.expected[0].std(),
-                v.score
-            ),
-            Ok(v) => info!(
-                "{} degC, expected {} +- {}, score {}{}",
-                celsius,
-                v.expected[0].mean,
-                v.expected[0].std(),
-                v.score,
-                if v.warming_up { " (warming up)" } else { "" }
-            ),
-            Err(e) => warn!("reading {} rejected: {}", celsius, e),
-        }
+        log_verdict(&["temperature"], &x, &det.update(&x));
     }
 }
 
 /// Saves the detector every [`CHECKPOINT`].
 #[embassy_executor::task]
-async fn checkpoint(
-    shared: &'static Mutex<ThreadModeRawMutex, &'static mut Det>,
-    mut flash: Nvmc<'static>,
-) {
+async fn checkpoint(shared: &'static Shared, mut flash: Nvmc<'static>) {
     let mut ticker = Ticker::every(CHECKPOINT);
     loop {
         ticker.next().await;
         let det = shared.lock().await;
-        match SLOTS.save(&mut flash, &**det) {
-            Ok(seq) => info!(
-                "checkpoint {} saved: {} readings, fingerprint {=u64:016x}",
-                seq,
+        if save(&SLOTS, &mut flash, &**det) {
+            defmt::info!(
+                "{=u64} readings, fingerprint {=u64:016x}",
                 det.readings(),
                 det.fingerprint()
-            ),
-            Err(e) => warn!("checkpoint failed ({}); the previous one is kept", e),
+            );
         }
     }
 }

@@ -9,6 +9,9 @@
 //! - [`detector`] (feature `semihosting`): the detector board example (a machine's sensor
 //!   stream in flash, detections, instructions per reading); [`detector_main!`] writes its
 //!   `main`.
+//! - [`replay`] (feature `semihosting`): a recorded log embedded at compile time, replayed as
+//!   the host's `examples/replay` does, with the same fingerprint; [`replay_main!`] writes
+//!   its `main`.
 //! - [`real`] (feature `defmt`): the same run on a real board, logged with `defmt`.
 //! - [`firmware`] (feature `firmware`): what the sensor firmware shares (embassy, RTIC,
 //!   embedded-hal): a verdict logged with `defmt`, checkpoints restored and saved.
@@ -21,6 +24,9 @@ pub mod emulated;
 
 #[cfg(feature = "semihosting")]
 pub mod detector;
+
+#[cfg(feature = "semihosting")]
+pub mod replay;
 
 #[cfg(feature = "defmt")]
 pub mod real;

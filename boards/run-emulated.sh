@@ -82,6 +82,7 @@ physical=(
     "rpi-pico:rpi-pico"
     "nrf52840-dk-embassy:nrf52840-dk-embassy"
     "rpi-pico-embassy:rpi-pico-embassy"
+    "nucleo-f411re-rtic:nucleo-f411re-rtic"
 )
 
 target_of() { sed -n 's/^target = "\(.*\)"/\1/p' "$1/.cargo/config.toml" | head -n 1; }

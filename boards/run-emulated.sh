@@ -75,7 +75,8 @@ emulated=(
     "mps2-an500:mps2-an500"
     "mps2-an505:mps2-an505"
 )
-# board crate : binary (built only; they need a debug probe to run)
+# board crate : binary (built only; they need a debug probe to run, or, for `sizes`, are
+# library-only size binaries that are never run)
 physical=(
     "nrf52840-dk:nrf52840-dk"
     "nucleo-f411re:nucleo-f411re"
@@ -83,6 +84,8 @@ physical=(
     "nrf52840-dk-embassy:nrf52840-dk-embassy"
     "rpi-pico-embassy:rpi-pico-embassy"
     "nucleo-f411re-rtic:nucleo-f411re-rtic"
+    "microbit-v2-imu:microbit-v2-imu"
+    "sizes:lib-detector-small-1ch lib-detector-small lib-detector-1ch lib-detector"
 )
 
 target_of() { sed -n 's/^target = "\(.*\)"/\1/p' "$1/.cargo/config.toml" | head -n 1; }

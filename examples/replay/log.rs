@@ -1,7 +1,7 @@
 //! The recorded-log format of the replay, and one reading fed to the detector as a board
-//! feeds it. Written with `core` only: the board binary that replays an embedded log
-//! (`boards/mps2-an386/src/bin/replay.rs`) includes this very file, so the host and the
-//! board parse and feed the log the same way.
+//! feeds it. Written with `core` only: the boards that replay an embedded log include this
+//! very file (`boards/common/src/replay.rs`), so the host and the board parse and feed the
+//! log the same way.
 //!
 //! A log is CSV with a header line. A column named `timestamp`, `time`, `date` or
 //! `datetime` is the timestamp (kept as text, optional); one named `label`, `anomaly` or
@@ -41,7 +41,8 @@ pub struct Layout {
 /// Why a line of a log cannot be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogError {
-    /// The header has no channel column, too many columns, or two label or timestamp columns.
+    /// The header has no channel column, a column without a name, too many columns, or two
+    /// label or timestamp columns.
     Header(&'static str),
     /// A row has another number of cells than the header.
     Cells,
@@ -60,8 +61,8 @@ impl Layout {
     /// Reads the header line.
     ///
     /// # Errors
-    /// [`LogError::Header`] if there is no channel column, more than [`MAX_COLUMNS`]
-    /// columns, or two timestamp or label columns.
+    /// [`LogError::Header`] if there is no channel column, a column without a name, more
+    /// than [`MAX_COLUMNS`] columns, or two timestamp or label columns.
     pub fn parse(header: &str) -> Result<Self, LogError> {
         let mut l = Layout {
             columns: [Column::Timestamp; MAX_COLUMNS],
@@ -72,7 +73,9 @@ impl Layout {
         let mut timestamp = false;
         for name in header.trim_end_matches('\r').split(',') {
             let name = name.trim().trim_matches('"');
-            let column = if is_any(name, &["timestamp", "time", "date", "datetime"]) {
+            let column = if name.is_empty() {
+                return Err(LogError::Header("a column without a name"));
+            } else if is_any(name, &["timestamp", "time", "date", "datetime"]) {
                 if timestamp {
                     return Err(LogError::Header("two timestamp columns"));
                 }
@@ -146,7 +149,7 @@ impl Layout {
 }
 
 /// One data line of a log.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Row<'a, const CH: usize> {
     /// The timestamp cell (empty without a timestamp column).
     pub time: &'a str,
@@ -225,5 +228,82 @@ impl core::fmt::Display for Tally {
             "rows {}, dropped {}, rejected {}, flagged {}",
             self.rows, self.dropped, self.rejected, self.flagged
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gln::detector::{DetectorConfig, SmallSensorModel};
+
+    type Det = Detector<2, 8, 8, 8, SmallSensorModel>;
+
+    #[test]
+    fn the_header_names_timestamp_channels_and_label() {
+        let h = "Timestamp,temp,\"vib\",label";
+        let l = Layout::parse(h).unwrap();
+        assert_eq!((l.channels, l.labelled), (2, true));
+        assert_eq!(
+            (l.channel_name(h, 0), l.channel_name(h, 1)),
+            ("temp", "vib")
+        );
+        let l = Layout::parse("value").unwrap();
+        assert_eq!((l.channels, l.labelled), (1, false));
+    }
+
+    #[test]
+    fn a_bad_header_is_refused() {
+        for h in ["time,label", "time,a,time", "a,label,anomaly", "", "a,,b"] {
+            assert!(
+                matches!(Layout::parse(h), Err(LogError::Header(_))),
+                "{h:?}"
+            );
+        }
+        let many = ["c"; MAX_COLUMNS + 1].join(",");
+        assert!(Layout::parse(&many).is_err());
+    }
+
+    #[test]
+    fn rows_read_values_drops_and_labels() {
+        let l = Layout::parse("time,a,b,label").unwrap();
+        let r = l.row::<2>("t0, 1.5 ,-2,1\r").unwrap();
+        assert_eq!(
+            (r.time, r.values, r.dropped, r.label),
+            ("t0", [1.5, -2.0], false, true)
+        );
+        let r = l.row::<2>("t1,,3,0").unwrap();
+        assert!(r.dropped && !r.label);
+        assert!(!l.row::<2>("t2,1,2,").unwrap().label);
+        assert_eq!(l.row::<2>("t3,1,2"), Err(LogError::Cells));
+        assert_eq!(l.row::<2>("t3,1,2,0,9"), Err(LogError::Cells));
+        assert_eq!(l.row::<2>("t4,1,x,0"), Err(LogError::Number { column: 2 }));
+    }
+
+    #[test]
+    fn a_row_is_fed_as_update_missing_or_rejected() {
+        let l = Layout::parse("a,b").unwrap();
+        let mut det = Det::with_seed(1, DetectorConfig::DEFAULT);
+        let mut twin = det.clone();
+        let mut tally = Tally::default();
+        for line in data_lines("a,b\n1,2\n\n,2\nNaN,2\n1.5,2.5\n") {
+            tally.count(&feed(&mut det, &l.row::<2>(line).unwrap()));
+        }
+        let want = Tally {
+            rows: 4,
+            dropped: 1,
+            rejected: 1,
+            flagged: 0,
+        };
+        assert_eq!(tally, want);
+        assert_eq!(
+            tally.to_string(),
+            "rows 4, dropped 1, rejected 1, flagged 0"
+        );
+        // The same as the detector's own calls: the NaN reading changed nothing.
+        twin.update(&[1.0, 2.0]).unwrap();
+        twin.missing();
+        twin.update(&[1.5, 2.5]).unwrap();
+        assert_eq!((det.readings(), det.gaps()), (twin.readings(), twin.gaps()));
+        assert_eq!(det.fingerprint(), twin.fingerprint());
     }
 }

@@ -86,6 +86,7 @@ physical=(
     "nucleo-f411re-rtic:nucleo-f411re-rtic"
     "microbit-v2-imu:microbit-v2-imu"
     "sizes:lib-detector-small-1ch lib-detector-small lib-detector-1ch lib-detector"
+    "sizes-m0:lib-detector-small-1ch lib-detector-small lib-detector-1ch lib-detector"
 )
 
 target_of() { sed -n 's/^target = "\(.*\)"/\1/p' "$1/.cargo/config.toml" | head -n 1; }

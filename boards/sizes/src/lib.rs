@@ -6,6 +6,10 @@
 //! `.text/.data/.bss` in `boards/expected/sizes.txt` (rows `sizes/*`).
 #![no_std]
 
+// On the Cortex-M0/M0+ (no compare-and-swap) static_cell's critical section is cortex-m's.
+#[cfg(not(target_has_atomic = "ptr"))]
+use cortex_m as _;
+
 #[doc(hidden)]
 pub use cortex_m_rt;
 #[doc(hidden)]

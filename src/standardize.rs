@@ -4,19 +4,11 @@
 use crate::error::{Error, check_finite};
 use crate::math::sqrt;
 
-/// Observations before an update is clamped: until then the spread is too uncertain to say
-/// what is far.
-pub const WARM_UP: u64 = 16;
-/// Once warm, an update folds a value in at most this many `sqrt(var + offset²)` from the
-/// mean (the transform still uses the value itself).
-pub const CLAMP: f32 = 16.0;
-/// The long-run spread is discarded when it exceeds this many times the recent block's
-/// spread plus the offset.
-pub const INFLATED: f32 = 4.0;
-/// Shortest and longest recent block.
-pub const BLOCK_MIN: u64 = 16;
-/// See [`BLOCK_MIN`].
-pub const BLOCK_MAX: u64 = 1024;
+const WARM_UP: u64 = 16;
+const CLAMP: f32 = 16.0;
+const INFLATED: f32 = 4.0;
+const BLOCK_MIN: u64 = 16;
+const BLOCK_MAX: u64 = 1024;
 
 /// Running count, means and sums of squared deviations (Welford's `M2`) of `D` features.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,8 +64,8 @@ impl<const D: usize> Moments<D> {
         }
     }
 
-    /// `x` with each feature that lies more than [`CLAMP`] `sqrt(var + offset²)` from the
-    /// mean moved to that bound, once [`WARM_UP`] observations are in; `None` if no feature
+    /// `x` with each feature that lies more than `CLAMP` `sqrt(var + offset²)` from the
+    /// mean moved to that bound, once `WARM_UP` observations are in; `None` if no feature
     /// is that far (the common case: then `x` is used as it is, bit for bit).
     fn clamped(&self, x: &[f32; D], offset: f32) -> Option<[f32; D]> {
         if self.count < WARM_UP {
@@ -119,11 +111,11 @@ impl<const D: usize> Moments<D> {
 /// `20 ± 1` would set the spread for good, and a first reading of `3e38` would make every later
 /// one overflow. Three rules, none of which fires on an ordinary stream (so those give exactly
 /// the bits plain Welford gives):
-/// - once [`WARM_UP`] values are in, an update folds a value in at most [`CLAMP`]
+/// - once [`WARM_UP`](Self::WARM_UP) values are in, an update folds a value in at most [`CLAMP`](Self::CLAMP)
 ///   `sqrt(var + offset²)` from the mean (the transform still sees the value itself);
-/// - the statistics of the recent block of readings (from [`BLOCK_MIN`] readings, the newer
-///   half of the history, up to [`BLOCK_MAX`]) are kept alongside; when a block ends with the
-///   long-run spread of a feature above [`INFLATED`] times the block's spread plus the offset,
+/// - the statistics of the recent block of readings (from [`BLOCK_MIN`](Self::BLOCK_MIN) readings, the newer
+///   half of the history, up to [`BLOCK_MAX`](Self::BLOCK_MAX)) are kept alongside; when a block ends with the
+///   long-run spread of a feature above [`INFLATED`](Self::INFLATED) times the block's spread plus the offset,
 ///   the long-run statistics are replaced by the block's (a reading before the warm-up was
 ///   absurd, or the stream has calmed down for good);
 /// - a value too far from a single earlier observation for `f32` starts the statistics
@@ -152,6 +144,20 @@ impl<const D: usize> PartialEq for Standardizer<D> {
 }
 
 impl<const D: usize> Standardizer<D> {
+    /// Observations before an update is clamped: until then the spread is too uncertain to
+    /// say what is far.
+    pub const WARM_UP: u64 = WARM_UP;
+    /// Once warm, an update folds a value in at most this many `sqrt(var + offset²)` from
+    /// the mean (the transform still uses the value itself).
+    pub const CLAMP: f32 = CLAMP;
+    /// A block replaces the long-run statistics when a feature's long-run spread exceeds
+    /// this many times the block's spread plus the offset.
+    pub const INFLATED: f32 = INFLATED;
+    /// Readings in the shortest recent block.
+    pub const BLOCK_MIN: u64 = BLOCK_MIN;
+    /// Readings in the longest recent block.
+    pub const BLOCK_MAX: u64 = BLOCK_MAX;
+
     /// No observations yet; `offset` is the constant added to the standard deviation.
     ///
     /// # Panics

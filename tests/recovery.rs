@@ -161,3 +161,31 @@ fn standardizer_try_new_refuses_bad_offsets() {
     }
     assert!(Standardizer::<3>::try_new(0.0).is_ok());
 }
+
+#[test]
+fn quantile_levels_outside_0_1_are_refused_and_extreme_values_keep_thresholds_finite() {
+    use gln::detector::{StreamingQuantile, Threshold};
+    // Were accepted, and gave NaN estimates.
+    for bad in [f32::NAN, 2.0, 1.0, 0.0, -1.0] {
+        assert!(std::panic::catch_unwind(|| StreamingQuantile::new(bad)).is_err());
+        assert!(matches!(
+            StreamingQuantile::try_new(bad),
+            Err(Error::InvalidConfig(_))
+        ));
+    }
+    let mut t = Threshold::new();
+    for i in 0..10_000 {
+        let s = if i % 2 == 0 { f32::MAX } else { -f32::MAX };
+        t.update(s, 0.01);
+        t.update_capped(s, 8.0, 0.01);
+        let (m, q) = t.quantiles();
+        assert!(m.value().is_finite() && q.value().is_finite(), "{i}: {t:?}");
+        assert!(t.value(8.0).is_finite());
+    }
+    // And it comes back: ordinary values afterwards are tracked again.
+    for i in 0..20_000 {
+        t.update((i % 10) as f32, 0.01);
+    }
+    let (m, _) = t.quantiles();
+    assert!((m.value() - 4.5).abs() < 1.0, "{t:?}");
+}

@@ -29,10 +29,21 @@ impl<const D: usize> Moments<D> {
     /// The moments after observing `x` (finite), or the first feature that overflows.
     /// Branch-free over the features so that it vectorises; checked afterwards.
     fn updated(&self, x: &[f32; D]) -> Result<Self, usize> {
+        self.updated_with(x, |_, _, _| {})
+    }
+
+    /// [`updated`](Self::updated), calling `look(x_j, mean_j, m2_j)` with each feature's
+    /// value and previous moments on the way (one pass over the memory).
+    fn updated_with(
+        &self,
+        x: &[f32; D],
+        mut look: impl FnMut(f32, f32, f32),
+    ) -> Result<Self, usize> {
         let count = self.count.saturating_add(1);
         let n = count as f32;
         let (mut mean, mut m2) = (self.mean, self.m2);
         for ((&xj, mj), sj) in x.iter().zip(&mut mean).zip(&mut m2) {
+            look(xj, *mj, *sj);
             let d = xj - *mj;
             *mj += d / n;
             *sj += d * (xj - *mj);
@@ -64,35 +75,45 @@ impl<const D: usize> Moments<D> {
         }
     }
 
+    /// Observes `x` (finite) in place, for the recent block: Welford's update with a
+    /// reciprocal (its bits only decide when a block replaces the statistics), and a fresh
+    /// start from `x` if the moments would overflow.
+    fn observe(&mut self, x: &[f32; D]) {
+        self.count = self.count.saturating_add(1);
+        let inv = 1.0 / self.count as f32;
+        let mut ok = true;
+        for ((&xj, mj), sj) in x.iter().zip(&mut self.mean).zip(&mut self.m2) {
+            let d = xj - *mj;
+            *mj += d * inv;
+            *sj += d * (xj - *mj);
+            ok &= mj.is_finite() & sj.is_finite();
+        }
+        if !ok {
+            *self = Self::first(x);
+        }
+    }
+
+    /// Whether `x_j` lies more than `CLAMP` `sqrt(var + offset²)` from the mean, given the
+    /// feature's previous moments, the count `n` and `n offset²`: `d² n > k² (m2 + n o²)`
+    /// (no division).
+    fn far(xj: f32, mj: f32, sj: f32, n: f32, no2: f32) -> bool {
+        let (d, b) = (xj - mj, CLAMP * CLAMP * (sj + no2));
+        (b > 0.0) & (d * d * n > b)
+    }
+
     /// `x` with each feature that lies more than `CLAMP` `sqrt(var + offset²)` from the
-    /// mean moved to that bound, once `WARM_UP` observations are in; `None` if no feature
-    /// is that far (the common case: then `x` is used as it is, bit for bit).
-    fn clamped(&self, x: &[f32; D], offset: f32) -> Option<[f32; D]> {
-        if self.count < WARM_UP {
-            return None;
-        }
+    /// mean moved to that bound.
+    fn clamped(&self, x: &[f32; D], offset: f32) -> [f32; D] {
         let n = self.count as f32;
-        let bound2 = |m2: f32| CLAMP * CLAMP * (m2 / n + offset * offset);
-        let far = |xj: f32, mj: f32, sj: f32| {
-            let (d, b) = (xj - mj, bound2(sj));
-            b > 0.0 && d * d > b
-        };
-        let any = x
-            .iter()
-            .zip(&self.mean)
-            .zip(&self.m2)
-            .any(|((&xj, &mj), &sj)| far(xj, mj, sj));
-        if !any {
-            return None;
-        }
+        let no2 = n * offset * offset;
         let mut out = *x;
         for ((oj, &mj), &sj) in out.iter_mut().zip(&self.mean).zip(&self.m2) {
-            if far(*oj, mj, sj) {
-                let b = sqrt(bound2(sj));
+            if Self::far(*oj, mj, sj, n, no2) {
+                let b = sqrt(CLAMP * CLAMP * (sj / n + offset * offset));
                 *oj = if *oj > mj { mj + b } else { mj - b };
             }
         }
-        Some(out)
+        out
     }
 }
 
@@ -202,32 +223,51 @@ impl<const D: usize> Standardizer<D> {
     /// `f32`. Nothing changes then.
     pub fn update(&mut self, x: &[f32; D]) -> Result<(), Error> {
         check_finite(x)?;
-        (self.stats, self.recent) = self.next(x)?;
+        let next = self.next(x)?;
+        self.commit(next, x);
         Ok(())
     }
 
-    /// The long-run and recent statistics after observing `x` (finite).
-    fn next(&self, x: &[f32; D]) -> Result<(Moments<D>, Moments<D>), Error> {
-        let folded = self.stats.clamped(x, self.offset);
-        let stats = match self.stats.updated(folded.as_ref().unwrap_or(x)) {
-            Ok(s) => s,
-            // `x` and the only observation are too far apart for `f32`: start from `x`.
-            Err(_) if self.stats.count <= 1 => return Ok((Moments::first(x), Moments::first(x))),
-            Err(index) => return Err(Error::Overflow { index }),
+    /// The long-run statistics after observing `x` (finite), and whether they start afresh.
+    fn next(&self, x: &[f32; D]) -> Result<(Moments<D>, bool), Error> {
+        let (warm, n) = (self.stats.count >= WARM_UP, self.stats.count as f32);
+        let no2 = n * self.offset * self.offset;
+        let mut far = false;
+        let plain = self.stats.updated_with(x, |xj, mj, sj| {
+            far |= warm & Moments::<D>::far(xj, mj, sj, n, no2);
+        });
+        let stats = if far {
+            self.stats.updated(&self.stats.clamped(x, self.offset))
+        } else {
+            plain
         };
-        let recent = self.recent.updated(x).unwrap_or_else(|_| Moments::first(x));
-        Ok(self.end_block(stats, recent))
+        match stats {
+            Ok(s) => Ok((s, false)),
+            // `x` and the only observation are too far apart for `f32`: start from `x`.
+            Err(_) if self.stats.count <= 1 => Ok((Moments::first(x), true)),
+            Err(index) => Err(Error::Overflow { index }),
+        }
     }
 
-    /// At the end of a block, the long-run statistics (replaced by the block's if they are
-    /// inflated) and an empty block; otherwise both unchanged.
-    fn end_block(&self, stats: Moments<D>, recent: Moments<D>) -> (Moments<D>, Moments<D>) {
-        let r = recent.count;
-        if r < BLOCK_MIN || (r.saturating_mul(2) < stats.count && r < BLOCK_MAX) {
-            return (stats, recent);
+    /// Takes the statistics from [`next`](Self::next), adds `x` to the recent block, and ends
+    /// the block when it is due: the long-run statistics are replaced by the block's if
+    /// they are inflated.
+    fn commit(&mut self, (stats, fresh): (Moments<D>, bool), x: &[f32; D]) {
+        self.stats = stats;
+        if fresh {
+            self.recent = Moments::first(x);
+        } else {
+            self.recent.observe(x);
         }
-        let inflated = (0..D).any(|j| stats.std(j) > INFLATED * (recent.std(j) + self.offset));
-        (if inflated { recent } else { stats }, Moments::EMPTY)
+        let r = self.recent.count;
+        if r < BLOCK_MIN || (r.saturating_mul(2) < self.stats.count && r < BLOCK_MAX) {
+            return;
+        }
+        let (s, b) = (&self.stats, &self.recent);
+        if (0..D).any(|j| s.std(j) > INFLATED * (b.std(j) + self.offset)) {
+            self.stats = self.recent;
+        }
+        self.recent = Moments::EMPTY;
     }
 
     /// `z = (x − mean) / (std + offset)` with the current statistics (population std; 0 before
@@ -251,9 +291,9 @@ impl<const D: usize> Standardizer<D> {
     /// As `update` and `transform`; nothing changes on error.
     pub fn update_transform(&mut self, x: &[f32; D]) -> Result<[f32; D], Error> {
         check_finite(x)?;
-        let (stats, recent) = self.next(x)?;
-        let z = transform(x, &stats, self.offset)?;
-        (self.stats, self.recent) = (stats, recent);
+        let next = self.next(x)?;
+        let z = transform(x, &next.0, self.offset)?;
+        self.commit(next, x);
         Ok(z)
     }
 

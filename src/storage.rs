@@ -522,7 +522,8 @@ impl Slots {
     /// [`StorageError::Layout`] if the regions are not erase-aligned, do not fit the flash, or
     /// are too small for `P` (see [`region_bytes_for`](Self::region_bytes_for)), checked
     /// before anything is erased; if every other region fails, the first region's error:
-    /// [`StorageError::Flash`] or [`StorageError::VerifyFailed`].
+    /// [`StorageError::Flash`] or [`StorageError::VerifyFailed`] (or the read error if no
+    /// other region could be read).
     pub fn save<F: NorFlash, P: Persist>(
         &self,
         flash: &mut F,
@@ -552,9 +553,12 @@ impl Slots {
                 Err(e) => return Err(e),
             }
         }
-        Err(error.unwrap_or(StorageError::Layout(
-            "no region can be written (every other region failed to read)",
-        )))
+        // Every region tried failed, or none but the newest could be read.
+        Err(match (error, faults.first) {
+            (Some(e), _) => e,
+            (None, Some(e)) => StorageError::Flash(e),
+            (None, None) => StorageError::Layout("no region to write"),
+        })
     }
 
     /// The layout checks of `save`, before anything is erased.

@@ -61,7 +61,9 @@ impl StreamingQuantile {
         // The first values set the spread as a plain average, then it forgets at `rate`.
         let a = 1.0 / self.n as f32;
         let a = if a > rate { a } else { rate };
-        let dev = crate::math::abs(s - self.q).min(f32::MAX);
+        // A comparison, not `f32::min` (a `fminf` call on targets without a min instruction).
+        let dev = crate::math::abs(s - self.q);
+        let dev = if dev > f32::MAX { f32::MAX } else { dev };
         self.spread += a * (dev - self.spread);
         let step = a * self.spread;
         let q = if s > self.q {

@@ -29,21 +29,10 @@ impl<const D: usize> Moments<D> {
     /// The moments after observing `x` (finite), or the first feature that overflows.
     /// Branch-free over the features so that it vectorises; checked afterwards.
     fn updated(&self, x: &[f32; D]) -> Result<Self, usize> {
-        self.updated_with(x, |_, _, _| {})
-    }
-
-    /// [`updated`](Self::updated), calling `look(x_j, mean_j, m2_j)` with each feature's
-    /// value and previous moments on the way (one pass over the memory).
-    fn updated_with(
-        &self,
-        x: &[f32; D],
-        mut look: impl FnMut(f32, f32, f32),
-    ) -> Result<Self, usize> {
         let count = self.count.saturating_add(1);
         let n = count as f32;
         let (mut mean, mut m2) = (self.mean, self.m2);
         for ((&xj, mj), sj) in x.iter().zip(&mut mean).zip(&mut m2) {
-            look(xj, *mj, *sj);
             let d = xj - *mj;
             *mj += d / n;
             *sj += d * (xj - *mj);
@@ -56,6 +45,13 @@ impl<const D: usize> Moments<D> {
             Some(index) => Err(index),
             None => Ok(Self { count, mean, m2 }),
         }
+    }
+
+    /// Starts afresh from `x` (rare: out of line).
+    #[cold]
+    #[inline(never)]
+    fn restart(&mut self, x: &[f32; D]) {
+        *self = Self::first(x);
     }
 
     /// Moments of `x` alone.
@@ -75,45 +71,13 @@ impl<const D: usize> Moments<D> {
         }
     }
 
-    /// Observes `x` (finite) in place, for the recent block: Welford's update with a
-    /// reciprocal (its bits only decide when a block replaces the statistics), and a fresh
-    /// start from `x` if the moments would overflow.
+    /// Observes `x` (finite) in place, for the recent block (see [`observe`]), starting
+    /// afresh from `x` if the moments would overflow.
     fn observe(&mut self, x: &[f32; D]) {
         self.count = self.count.saturating_add(1);
-        let inv = 1.0 / self.count as f32;
-        let mut ok = true;
-        for ((&xj, mj), sj) in x.iter().zip(&mut self.mean).zip(&mut self.m2) {
-            let d = xj - *mj;
-            *mj += d * inv;
-            *sj += d * (xj - *mj);
-            ok &= mj.is_finite() & sj.is_finite();
+        if !observe(self.count, &mut self.mean, &mut self.m2, x) {
+            self.restart(x);
         }
-        if !ok {
-            *self = Self::first(x);
-        }
-    }
-
-    /// Whether `x_j` lies more than `CLAMP` `sqrt(var + offset²)` from the mean, given the
-    /// feature's previous moments, the count `n` and `n offset²`: `d² n > k² (m2 + n o²)`
-    /// (no division).
-    fn far(xj: f32, mj: f32, sj: f32, n: f32, no2: f32) -> bool {
-        let (d, b) = (xj - mj, CLAMP * CLAMP * (sj + no2));
-        (b > 0.0) & (d * d * n > b)
-    }
-
-    /// `x` with each feature that lies more than `CLAMP` `sqrt(var + offset²)` from the
-    /// mean moved to that bound.
-    fn clamped(&self, x: &[f32; D], offset: f32) -> [f32; D] {
-        let n = self.count as f32;
-        let no2 = n * offset * offset;
-        let mut out = *x;
-        for ((oj, &mj), &sj) in out.iter_mut().zip(&self.mean).zip(&self.m2) {
-            if Self::far(*oj, mj, sj, n, no2) {
-                let b = sqrt(CLAMP * CLAMP * (sj / n + offset * offset));
-                *oj = if *oj > mj { mj + b } else { mj - b };
-            }
-        }
-        out
     }
 }
 
@@ -230,16 +194,12 @@ impl<const D: usize> Standardizer<D> {
 
     /// The long-run statistics after observing `x` (finite), and whether they start afresh.
     fn next(&self, x: &[f32; D]) -> Result<(Moments<D>, bool), Error> {
-        let (warm, n) = (self.stats.count >= WARM_UP, self.stats.count as f32);
-        let no2 = n * self.offset * self.offset;
-        let mut far = false;
-        let plain = self.stats.updated_with(x, |xj, mj, sj| {
-            far |= warm & Moments::<D>::far(xj, mj, sj, n, no2);
-        });
+        let m = &self.stats;
+        let far = m.count >= WARM_UP && any_far(x, &m.mean, &m.m2, m.count as f32, self.offset);
         let stats = if far {
-            self.stats.updated(&self.stats.clamped(x, self.offset))
+            self.clamped_update(x)
         } else {
-            plain
+            m.updated(x)
         };
         match stats {
             Ok(s) => Ok((s, false)),
@@ -247,6 +207,17 @@ impl<const D: usize> Standardizer<D> {
             Err(_) if self.stats.count <= 1 => Ok((Moments::first(x), true)),
             Err(index) => Err(Error::Overflow { index }),
         }
+    }
+
+    /// The statistics after observing `x` clamped (rare: kept out of line, so that the
+    /// common path stays small in flash).
+    #[cold]
+    #[inline(never)]
+    fn clamped_update(&self, x: &[f32; D]) -> Result<Moments<D>, usize> {
+        let m = &self.stats;
+        let mut folded = *x;
+        clamp_far(&mut folded, &m.mean, &m.m2, m.count as f32, self.offset);
+        m.updated(&folded)
     }
 
     /// Takes the statistics from [`next`](Self::next), adds `x` to the recent block, and ends
@@ -260,11 +231,17 @@ impl<const D: usize> Standardizer<D> {
             self.recent.observe(x);
         }
         let r = self.recent.count;
-        if r < BLOCK_MIN || (r.saturating_mul(2) < self.stats.count && r < BLOCK_MAX) {
-            return;
+        if r >= BLOCK_MIN && (r.saturating_mul(2) >= self.stats.count || r >= BLOCK_MAX) {
+            self.end_block();
         }
+    }
+
+    /// The end of a block (once per block: out of line).
+    #[cold]
+    #[inline(never)]
+    fn end_block(&mut self) {
         let (s, b) = (&self.stats, &self.recent);
-        if (0..D).any(|j| s.std(j) > INFLATED * (b.std(j) + self.offset)) {
+        if inflated((&s.m2, s.count), (&b.m2, b.count), self.offset) {
             self.stats = self.recent;
         }
         self.recent = Moments::EMPTY;
@@ -333,6 +310,61 @@ impl<const D: usize> Standardizer<D> {
         self.stats.m2.iter_mut().for_each(|v| *v = next());
         self.recent = Moments::EMPTY;
     }
+}
+
+/// Welford's update of one moment set in place, with a reciprocal (for the recent block: its
+/// bits only decide when a block replaces the statistics); `count` includes `x`. False if a
+/// moment overflowed. Over slices, so that there is one small loop in flash whatever `D`.
+#[inline(never)]
+fn observe(count: u64, mean: &mut [f32], m2: &mut [f32], x: &[f32]) -> bool {
+    let inv = 1.0 / count as f32;
+    let mut ok = true;
+    for ((&xj, mj), sj) in x.iter().zip(mean).zip(m2) {
+        let d = xj - *mj;
+        *mj += d * inv;
+        *sj += d * (xj - *mj);
+        ok &= mj.is_finite() & sj.is_finite();
+    }
+    ok
+}
+
+/// Whether `x_j` lies more than `CLAMP` `sqrt(var + offset²)` from the mean, given the
+/// feature's moments, the count `n` and `n offset²`: `d² n > k² (m2 + n o²)` (no division).
+fn far(xj: f32, mj: f32, sj: f32, n: f32, no2: f32) -> bool {
+    let (d, b) = (xj - mj, CLAMP * CLAMP * (sj + no2));
+    (b > 0.0) & (d * d * n > b)
+}
+
+/// Whether any feature of `x` is [`far`] from moments of `n` observations.
+#[inline(never)]
+fn any_far(x: &[f32], mean: &[f32], m2: &[f32], n: f32, offset: f32) -> bool {
+    let no2 = n * offset * offset;
+    let mut any = false;
+    for ((&xj, &mj), &sj) in x.iter().zip(mean).zip(m2) {
+        any |= far(xj, mj, sj, n, no2);
+    }
+    any
+}
+
+/// Moves each feature of `x` that is [`far`] from the moments to the bound, `CLAMP`
+/// `sqrt(var + offset²)` from the mean.
+fn clamp_far(x: &mut [f32], mean: &[f32], m2: &[f32], n: f32, offset: f32) {
+    let no2 = n * offset * offset;
+    for ((xj, &mj), &sj) in x.iter_mut().zip(mean).zip(m2) {
+        if far(*xj, mj, sj, n, no2) {
+            let b = sqrt(CLAMP * CLAMP * (sj / n + offset * offset));
+            *xj = if *xj > mj { mj + b } else { mj - b };
+        }
+    }
+}
+
+/// Whether a feature's long-run spread (`M2` sums and count) exceeds `INFLATED` times the
+/// recent block's spread plus the offset.
+fn inflated((m2, n): (&[f32], u64), (b2, b): (&[f32], u64), offset: f32) -> bool {
+    let std = |s: f32, n: u64| if n > 0 { sqrt(s / n as f32) } else { 0.0 };
+    m2.iter()
+        .zip(b2)
+        .any(|(&s, &sb)| std(s, n) > INFLATED * (std(sb, b) + offset))
 }
 
 /// `z_j = (x_j − mean_j) / (sqrt(m2_j / count) + offset)` (0 for `0/0`), or the first `j`

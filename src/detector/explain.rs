@@ -535,7 +535,7 @@ mod tests {
         // A channel state where every expert predicts a different value.
         let mut ch = Channel::NEW;
         ch.seed(0.0);
-        ch.learn(100.0, &[0.0; TEMPORAL], 1e-6, 1e-6, f32::INFINITY); // mean 50
+        ch.learn(100.0, &[0.0; TEMPORAL], 1e-6, 1e-6, f32::INFINITY, u32::MAX); // mean 50
         ch.track(12.0, 0.0); // level k = 12 / 2^(k+1), trend 1.5
         let r = Recent {
             lag: [2.2, 5.5, 0.0, 0.0],

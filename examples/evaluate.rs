@@ -32,10 +32,10 @@ use std::time::Instant;
 /// rounded up).
 const FLOORS: [(&str, f64, f64); 5] = [
     ("NAB realKnownCause", 0.65, 2.0),
-    ("NAB artificialWithAnomaly", 0.53, 6.0),
-    ("SKAB valve1, warm-up on anomaly-free", 0.71, 3.5),
+    ("NAB artificialWithAnomaly", 0.58, 5.5),
+    ("SKAB valve1, warm-up on anomaly-free", 0.72, 3.5),
     ("SKAB valve1, no clean warm-up", 0.71, 5.5),
-    ("NASA shuttle", 0.90, 2.0),
+    ("NASA shuttle", 0.91, 2.0),
 ];
 
 type Det<const CH: usize> = Detector<CH, 16, 16, 16, SensorModel>;

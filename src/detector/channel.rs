@@ -7,6 +7,8 @@ use crate::math::{abs, clamp, ln, sqrt};
 pub(crate) const LEVELS: usize = 8;
 /// Number of temporal experts (base Gaussians) and temporal side features per channel.
 pub(crate) const TEMPORAL: usize = 16;
+/// Readings after which the standardisation learns robustly.
+const ROBUST_AFTER: u32 = 30;
 /// Standardised values are clipped to `±Z_MAX`.
 pub(crate) const Z_MAX: f32 = 1000.0;
 
@@ -172,8 +174,19 @@ impl Channel {
     ) {
         self.n = self.n.saturating_add(1);
         // After a re-commissioning the statistics restart as plain averages.
-        let a = rate(if fresh < self.n { fresh } else { self.n }, stats_rate);
+        let n = if fresh < self.n { fresh } else { self.n };
+        let a = rate(n, stats_rate);
+        // Robust, once the statistics have settled: a deviation beyond `clip` standard
+        // deviations counts as if at that distance, so that a drift or a fault does not
+        // teach the standardisation that it is normal (a lasting new regime is learned by
+        // re-commissioning instead).
+        let lim = clip * sqrt(self.var);
         let d = x - self.mean;
+        let d = if n > ROBUST_AFTER && lim > 0.0 {
+            clamp(d, -lim, lim)
+        } else {
+            d
+        };
         self.mean += a * d;
         self.var = (1.0 - a) * (self.var + a * d * d);
         self.err_n = self.err_n.saturating_add(1);

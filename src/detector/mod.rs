@@ -650,7 +650,8 @@ where
         let instant = inst.iter().sum::<f32>();
         let smoothed = contributions.iter().sum::<f32>();
         let instant_threshold = self.instant_threshold();
-        let surprising = instant > self.instant.value(self.config.threshold_k * SHOCK_K);
+        let far = self.config.threshold_k * SHOCK_K;
+        let surprising = instant > self.instant.value(far);
         let ks = self.config.sustained_k;
         let gain = self.gain();
         let ks_flag = ks * gain;

@@ -10,17 +10,26 @@
 //! 3. scores the reading *before* learning from it. Two surprises per channel: of the
 //!    prediction (the negative log-likelihood of the reading under the model) and of the
 //!    level (`½ z²`, how unusual the value is for the channel overall). Each is standardised
-//!    by its own running location and spread (the *calibration*), optionally smoothed, and
-//!    the score is `Σ_channels |prediction| + level_weight · level` (`|·|` when two-sided:
-//!    a channel suddenly too predictable counts too);
-//! 4. flags the reading after a warm-up when a test passes its adaptive threshold (streaming
-//!    quantiles of its recent values): the instant score (a reading that does not fit), a
-//!    channel's smoothed prediction or level surprise (a change that lasts), or a channel
-//!    repeating the same value far longer than it ever did (a stuck sensor); it returns a
-//!    [`Verdict`] (score, yes/no, [`Reason`], channel, what was expected);
+//!    by its own running location and spread (the *calibration*), then seen as five
+//!    components (the instant prediction surprise; its smoothed value; the smoothed value
+//!    negated, a channel too predictable, when `two_sided`; the smoothed and the instant
+//!    level, weighted by `level_weight`), each put on one scale by its own streaming median
+//!    and q90 (see `score.rs`). The smoothed components count as far as the surprise is
+//!    measured to persist (its running lag-1 autocorrelation). A channel's share of the
+//!    score is its largest component; the score is the sum over channels;
+//! 4. flags the reading after a warm-up when a test passes its adaptive threshold: the
+//!    instant score (a reading that does not fit), a channel's smoothed prediction or level
+//!    component (a change that lasts), or a channel repeating the same value far longer
+//!    than it ever did (a stuck sensor); every threshold is raised by the alarm budget while
+//!    alarms come faster than one per [`ALARM_SPACING`] readings
+//!    ([`Detector::sensitivity`]); it returns a [`Verdict`] (score, yes/no, [`Reason`],
+//!    channel, what was expected). When most recent readings are far beyond the instant
+//!    threshold, the learned normal no longer describes the stream: the detector
+//!    re-commissions itself (its statistics restart at fresh-start rates, and it warms up
+//!    again; [`Detector::commissioned`]);
 //! 5. learns (unless frozen): the model (robustly: targets limited to a few σ of the
-//!    prediction), the predictors' error variances, the standardisation, the calibration
-//!    and the thresholds (values above a threshold count as if at it).
+//!    prediction), the predictors' error variances, the standardisation (robustly too), the
+//!    calibration and the thresholds (values above a threshold count as if at it).
 //!
 //! The defaults suit sensor streams; set `warmup` to cover at least one cycle of the signal
 //! (a day for a room or a shift pattern) and `threshold_rate` to about one over a cycle.
@@ -190,8 +199,8 @@ pub const SENSOR_MODEL_CONFIG: GaussianConfig = GaussianConfig {
 pub struct DetectorConfig {
     /// Readings learned before any flag is raised; the score is 0 until then.
     pub warmup: u32,
-    /// Smoothing of the score: `score ← score + smoothing · (nll − score)`, in `(0, 1]`
-    /// (1: the score is this reading's NLL).
+    /// Smoothing of the smoothed components: `s ← s + smoothing · (u − s)` of each calibrated
+    /// surprise `u`, in `(0, 1]` (the instant components are always scored beside them).
     pub smoothing: f32,
     /// The instant score's threshold is `median + threshold_k · (q90 − median)` of recent
     /// instant scores (streaming quantiles). In `(0, 1e6]`.
@@ -217,9 +226,9 @@ pub struct DetectorConfig {
     /// Memory of the score calibration, in readings: each channel's surprises are
     /// compared with their own running location and spread over about this many readings.
     pub calibration: f32,
-    /// Weight of the level surprise (how unusual the value itself is for the channel)
-    /// against the prediction surprise (how unexpected it was given the recent past). In
-    /// `[0, 1e6]` (0: no level surprise).
+    /// Weight of the level components (how unusual the value itself is for the channel)
+    /// against the prediction components (how unexpected it was given the recent past),
+    /// all on one normalised scale. In `[0, 1e6]` (0: no level surprise).
     pub level_weight: f32,
     /// Count a prediction surprise far *below* usual (a channel suddenly too predictable:
     /// stuck, flat, missing its usual movement) as anomalous too.
@@ -227,13 +236,14 @@ pub struct DetectorConfig {
 }
 
 impl DetectorConfig {
-    /// The defaults, for sensor streams: 300 readings of warm-up; both surprises, the level
-    /// weighted 0.5, two-sided, calibrated over about 2000 readings and smoothed at 0.05
-    /// (anomalies that last are scored as they last); thresholds `median + 8 (q90 − median)`
-    /// for the instant score and `+ 5 (q90 − median)` for the smoothed surprises, over about
-    /// 330 values; standardisation over about 10 000 readings, predictor errors over about
-    /// 100, correlations over about 1000; robust learning at 4 σ; a relative scale floor of
-    /// 1e-4. These are the settings evaluated on NAB (`examples/evaluate.rs`).
+    /// The defaults, for any sensor stream: 300 readings of warm-up; every component, the
+    /// level weighted like the prediction (1: all components are on one scale), two-sided,
+    /// calibrated over about 2000 readings and smoothed at 0.05; thresholds
+    /// `median + 8 (q90 − median)` for the instant score and `+ 5 (q90 − median)` for the
+    /// smoothed components, over about 330 values; standardisation over about 10 000
+    /// readings, predictor errors over about 100, correlations over about 1000; robust
+    /// learning at 4 σ; a relative scale floor of 1e-4. The one configuration evaluated on
+    /// every group of `examples/evaluate.rs` (NAB, SKAB, shuttle).
     pub const DEFAULT: DetectorConfig = DetectorConfig {
         warmup: 300,
         smoothing: 0.05,

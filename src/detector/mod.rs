@@ -579,63 +579,29 @@ where
         let Some(&last) = self.window.recent() else {
             return Ok(self.start(x));
         };
-        let recent: [Recent; CH] = core::array::from_fn(|c| self.recent(c));
-        let floor = self.config.std_floor;
-        let scale: [f32; CH] = core::array::from_fn(|c| match self.channels.get(c) {
-            Some(ch) => ch.scale(floor),
-            None => 1.0,
-        });
-        let z: [f32; CH] =
-            core::array::from_fn(|c| match (self.channels.get(c), x.get(c), scale.get(c)) {
-                (Some(ch), Some(&v), Some(&s)) => ch.z(v, s),
-                _ => 0.0,
-            });
         let learn = !self.frozen;
-        let mut nll_total = 0.0f32;
-        let mut nlls = [0.0f32; CH];
-        let mut expected = [Gaussian {
-            mean: 0.0,
-            variance: 1.0,
-        }; CH];
-        let mut experts = [[0.0f32; TEMPORAL]; CH];
-        for c in 0..CH {
-            let (Some(ch), Some(r), Some(&s), Some(&zc)) =
-                (self.channels.get(c), recent.get(c), scale.get(c), z.get(c))
-            else {
-                continue;
-            };
-            let (side, means, vars, own) = self.channel_input(c, ch, r, s, &z);
-            let Ok(input) = GaussianInput::with_variances(&side, &means, &vars) else {
-                continue; // cannot happen: every value above is finite or +∞ variance
-            };
-            let Some(model) = self.models.get_mut(c) else {
-                continue;
-            };
-            let clip = self.config.learn_clip;
-            let [p] = if learn {
-                match model.learn_with(&input, &mut |_, p| robust_target(zc, p, clip)) {
-                    Ok(before) => before,
-                    // Cannot happen: the target is finite. Score without learning.
-                    Err(_) => model.predict_all(&input),
-                }
-            } else {
-                model.predict_all(&input)
-            };
-            let nll = p.nll(zc);
-            nll_total += nll;
-            if let Some(n) = nlls.get_mut(c) {
-                *n = nll;
-            }
-            if let Some(e) = expected.get_mut(c) {
-                *e = Gaussian {
-                    mean: ch.mean() + p.mean * s,
-                    variance: p.variance * s * s,
-                };
-            }
-            if let Some(e) = experts.get_mut(c) {
-                *e = own;
+        let prepared = self.prepare(x);
+        let clip = self.config.learn_clip;
+        let mut predicted = [Predicted::NONE; CH];
+        for (((model, ch), p), out) in self
+            .models
+            .iter_mut()
+            .zip(&self.channels)
+            .zip(&prepared)
+            .zip(predicted.iter_mut())
+        {
+            if let Some(q) = p.predict(model, ch, learn, clip) {
+                *out = q;
             }
         }
+        let z: [f32; CH] = core::array::from_fn(|c| prepared.get(c).map_or(0.0, |p| p.z));
+        let nlls: [f32; CH] = core::array::from_fn(|c| predicted.get(c).map_or(0.0, |p| p.nll));
+        let nll_total = nlls.iter().fold(0.0f32, |a, &n| a + n);
+        let expected: [Gaussian; CH] = core::array::from_fn(|c| {
+            predicted
+                .get(c)
+                .map_or(Predicted::NONE.expected, |p| p.expected)
+        });
         // The verdict, from the statistics before this reading.
         let warming_up = self.warming_up();
         let mix = score::Mix {
@@ -719,8 +685,8 @@ where
             );
             let clip = self.config.learn_clip;
             let fresh = self.fresh_count();
-            for ((ch, &v), e) in self.channels.iter_mut().zip(x).zip(&experts) {
-                ch.learn(v, e, sr, er, clip, fresh);
+            for ((ch, &v), p) in self.channels.iter_mut().zip(x).zip(&prepared) {
+                ch.learn(v, &p.experts, sr, er, clip, fresh);
             }
             self.learn_cross(&z);
             // The calibration starts once the standardisation and the predictors have seen
@@ -754,6 +720,38 @@ where
         }
         self.window.write(*x);
         Ok(verdict)
+    }
+
+    /// Every channel's prepared step for reading `x`: its scale, standardised value and
+    /// model input. `update` and the explanation both start here, so they cannot drift
+    /// apart.
+    fn prepare(&self, x: &[f32; CH]) -> [Prepared<D, B>; CH] {
+        let floor = self.config.std_floor;
+        let scale: [f32; CH] = core::array::from_fn(|c| match self.channels.get(c) {
+            Some(ch) => ch.scale(floor),
+            None => 1.0,
+        });
+        let z: [f32; CH] =
+            core::array::from_fn(|c| match (self.channels.get(c), x.get(c), scale.get(c)) {
+                (Some(ch), Some(&v), Some(&s)) => ch.z(v, s),
+                _ => 0.0,
+            });
+        core::array::from_fn(|c| {
+            let (Some(ch), Some(&s), Some(&zc)) = (self.channels.get(c), scale.get(c), z.get(c))
+            else {
+                return Prepared::NONE;
+            };
+            let r = self.recent(c);
+            let (side, means, vars, experts) = self.channel_input(c, ch, &r, s, &z);
+            Prepared {
+                scale: s,
+                z: zc,
+                side,
+                means,
+                vars,
+                experts,
+            }
+        })
     }
 
     /// Follows the share of recent readings far beyond the instant threshold; when most of
@@ -955,6 +953,83 @@ where
         h.write(&[u8::from(self.frozen)]);
         h.finish()
     }
+}
+
+/// One channel's step through a reading, prepared: its scale, standardised value, model
+/// input (side information, base means and variances) and its own base predictions (raw
+/// units, which its error variances learn from).
+#[derive(Clone, Copy, Debug)]
+struct Prepared<const D: usize, const B: usize> {
+    scale: f32,
+    z: f32,
+    side: [f32; D],
+    means: [f32; B],
+    vars: [f32; B],
+    experts: [f32; TEMPORAL],
+}
+
+impl<const D: usize, const B: usize> Prepared<D, B> {
+    const NONE: Self = Self {
+        scale: 1.0,
+        z: 0.0,
+        side: [0.0; D],
+        means: [0.0; B],
+        vars: [0.0; B],
+        experts: [0.0; TEMPORAL],
+    };
+
+    fn input(&self) -> Option<GaussianInput<'_, D, B>> {
+        // Cannot fail: every value is finite or a `+∞` variance.
+        GaussianInput::with_variances(&self.side, &self.means, &self.vars).ok()
+    }
+
+    /// The channel's prediction (before learning, which it does unless `learn` is false,
+    /// robustly at `clip` σ), its NLL and the expected value in raw units. `None` if the
+    /// input cannot be built (it always can).
+    fn predict<M: GaussianNetwork<D, B, 1>>(
+        &self,
+        model: &mut M,
+        ch: &Channel,
+        learn: bool,
+        clip: f32,
+    ) -> Option<Predicted> {
+        let input = self.input()?;
+        let zc = self.z;
+        let [p] = if learn {
+            match model.learn_with(&input, &mut |_, p| robust_target(zc, p, clip)) {
+                Ok(before) => before,
+                // Cannot happen: the target is finite. Score without learning.
+                Err(_) => model.predict_all(&input),
+            }
+        } else {
+            model.predict_all(&input)
+        };
+        let s = self.scale;
+        Some(Predicted {
+            nll: p.nll(zc),
+            expected: Gaussian {
+                mean: ch.mean() + p.mean * s,
+                variance: p.variance * s * s,
+            },
+        })
+    }
+}
+
+/// One channel's prediction of a reading: its NLL (nats) and the expected value.
+#[derive(Clone, Copy, Debug)]
+struct Predicted {
+    nll: f32,
+    expected: Gaussian,
+}
+
+impl Predicted {
+    const NONE: Self = Self {
+        nll: 0.0,
+        expected: Gaussian {
+            mean: 0.0,
+            variance: 1.0,
+        },
+    };
 }
 
 /// A threshold multiplier: beyond `1e6` a threshold could overflow to infinity.

@@ -8,6 +8,10 @@
 //! ```
 //! No data files: the stream is generated here, deterministically.
 
+#[path = "support/alarms.rs"]
+mod alarms;
+
+use alarms::{Alarms, MERGE};
 use gln::detector::{
     Detector, DetectorConfig, DetectorExplanation, Predictor, Reason, SensorModel, Timescale,
     Verdict,
@@ -109,8 +113,6 @@ const GRACE: u32 = 5;
 /// Readings after a fault ends during which flags are the recovery from it (neither a
 /// detection nor a false alarm).
 const RECOVERY: u32 = 120;
-/// Flags closer than this (readings) belong to the same alarm.
-const MERGE: u32 = 30;
 
 /// The healthy machine at minute `t`: (temperature, vibration) and the load.
 fn healthy(t: u32, r: &mut SplitMix64) -> ([f32; 2], f32) {
@@ -257,6 +259,9 @@ fn main() {
     let mut false_readings = 0u32;
     let mut last_false: Option<u32> = None;
     let mut day_alarms = 0u32;
+    // Per reading, for the alarm metrics: flagged, inside a fault (or its grace period),
+    // counted (after the warm-up and outside the recovery after a fault).
+    let (mut flags, mut labels, mut counted) = (Vec::new(), Vec::new(), Vec::new());
     let t0 = std::time::Instant::now();
     for t in 0..DAYS * DAY {
         let (mut x, _load) = healthy(t, &mut r);
@@ -278,6 +283,9 @@ fn main() {
         let recovering = FAULTS
             .iter()
             .any(|f| t >= f.start + f.len && t < f.start + f.len + RECOVERY);
+        flags.push(v.anomaly);
+        labels.push(owner.is_some());
+        counted.push(!v.warming_up && (owner.is_some() || !recovering));
         if v.anomaly {
             day_alarms += 1;
             match owner {
@@ -296,7 +304,7 @@ fn main() {
                 None if recovering => {}
                 None => {
                     false_readings += 1;
-                    if last_false.is_none_or(|l| t - l > MERGE) {
+                    if last_false.is_none_or(|l| (t - l) as usize > MERGE) {
                         false_alarms += 1;
                         println!("{}   <- false alarm", describe(t, &x, &v, ex.as_ref()));
                     }
@@ -341,5 +349,44 @@ fn main() {
     println!(
         "  faults found: {hits} of {}; false alarms: {false_alarms} ({false_readings} flagged readings of {normal} normal ones after warm-up; flags within {MERGE} min are one alarm, the {RECOVERY} min after a fault are its recovery)",
         FAULTS.len()
+    );
+    let a = Alarms::measure(&flags, &labels, &counted);
+    println!(
+        "  as in examples/evaluate.rs: {:.2} false-alarm events per 1 000 normal readings, {:.2}% of normal readings flagged, {} of {} fault windows hit, median delay {} readings",
+        a.per_1000(),
+        a.flagged_pct(),
+        a.hit(),
+        a.windows,
+        a.median_delay().map_or("-".to_string(), |d| d.to_string())
+    );
+    legend();
+}
+
+/// What every term printed above means.
+fn legend() {
+    println!(
+        "\nLegend
+  flagged      a reading the detector marks as anomalous (Verdict::anomaly)
+  alarm        flags closer than {MERGE} readings are one alarm; a false alarm is an alarm on
+               normal readings (outside a fault, its {GRACE}-minute grace and {RECOVERY}-minute recovery)
+  FA per 1 000 false-alarm events per 1 000 normal readings after the warm-up
+  window hit   a fault (plus its grace) with at least one flag; delay: readings from its
+               start to the first flag
+  reason       why a reading is flagged: surprise = this reading does not fit its prediction
+               (the instant score is above its threshold); predictability = a channel has been
+               harder (or, unusually, easier) to predict than usual for a while; level = a
+               channel's value has been unusual for a while; stuck = a channel repeats the same
+               value far longer than it ever did
+  score        the anomaly score: per channel the largest of its surprises, each put on one
+               scale by its own recent median and upper spread, summed over channels
+  instant      the same for this reading alone (no smoothing), then '/ threshold': the
+               adaptive threshold it is compared with (raised by the alarm budget while
+               alarms come faster than one per 1 000 readings)
+  expected     the model's prediction of the channel (mean +- 2 standard deviations)
+  nats         a surprise in natural-log units: the negative log-likelihood of the reading
+               under the prediction; 'miss' is the part due to the reading's distance from
+               the predicted mean
+  driver       which channel and which time scale / base predictor the prediction miss
+               comes from (the explanation of the reading)"
     );
 }

@@ -1,93 +1,52 @@
-//! Evaluates the anomaly detector on the real streams in `../shared/data`: NAB
-//! `realKnownCause` and `artificialWithAnomaly` (every labelled stream), SKAB `valve1`
-//! (warm-up on `anomaly-free`, a fresh copy per run, AUC pooled over runs) and NASA shuttle.
-//! Each point is scored before the detector learns from it; ROC AUC per stream and the mean
-//! per group, next to river's HalfSpaceTrees on the same streams.
+//! Evaluates the anomaly detector, with `DetectorConfig::DEFAULT` for every group, on the
+//! real streams in `../shared/data`: NAB `realKnownCause` and `artificialWithAnomaly` (every
+//! stream with an anomaly window), SKAB `valve1` (a detector per run, AUC pooled over runs;
+//! once after a warm-up on `anomaly-free`, once switched on at the start of each run) and
+//! NASA shuttle. Each point is scored before the detector learns from it.
+//!
+//! Per group: ROC AUC, the best streaming peer from `../shared/docs/anomaly-peers.md` and
+//! the target it sets, and the alarm metrics of `support/alarms.rs` (false-alarm events per
+//! 1 000 normal readings, flagged normal readings, windows hit, median delay).
 //!
 //! ```text
 //! cargo run --release --example evaluate            # the table
 //! cargo run --release --example evaluate -- --check # and fail below the floors
 //! ```
-//! Skips (exit 0) with a message when the data folder is absent.
+//! For experiments, `GLN_EVAL_<KNOB>=value` overrides one knob of the configuration for
+//! every group (KNOB: WARMUP, SMOOTH, ERRH, STATH, CROSSH, CLIP, CAL, LEVEL, TWO, TK, SK,
+//! RATE); `--check` refuses to run with any. Skips (exit 0) with a message when the data
+//! folder is absent.
 
+#[path = "support/alarms.rs"]
+mod alarms;
 #[path = "support/anomaly_data.rs"]
 mod anomaly_data;
 
+use alarms::Alarms;
 use anomaly_data::{Stream, roc_auc};
-use gln::detector::{Detector, DetectorConfig, SENSOR_MODEL_CONFIG, SensorModel};
-use gln::gaussian::GaussianConfig;
+use gln::detector::{Detector, DetectorConfig, SensorModel};
 use std::time::Instant;
 
-/// River HalfSpaceTrees on the same streams (value and first difference, min-max scaled
-/// online), from `../shared/docs/gln-reference.md`.
-const HST: &[(&str, f64)] = &[
-    ("machine_temperature_system_failure", 0.783),
-    ("cpu_utilization_asg_misconfiguration", 0.740),
-    ("ec2_request_latency_system_failure", 0.590),
-    ("ambient_temperature_system_failure", 0.589),
-    ("rogue_agent_key_hold", 0.536),
-    ("nyc_taxi", 0.404),
-    ("rogue_agent_key_updown", 0.355),
+/// Floors for `--check`, per group: ROC AUC (the measured value of 2026-12-03 rounded down
+/// by about 0.02) and false-alarm events per 1 000 normal readings (the measured value
+/// rounded up).
+const FLOORS: [(&str, f64, f64); 5] = [
+    ("NAB realKnownCause", 0.65, 2.0),
+    ("NAB artificialWithAnomaly", 0.58, 5.5),
+    ("SKAB valve1, warm-up on anomaly-free", 0.72, 3.5),
+    ("SKAB valve1, no clean warm-up", 0.71, 5.5),
+    ("NASA shuttle", 0.91, 2.0),
 ];
-const HST_REAL: f64 = 0.571;
-const HST_ART: f64 = 0.459;
-const HST_SKAB: f64 = 0.604;
-const HST_SHUTTLE: f64 = 0.961;
 
-/// One detector configuration for a group of streams.
-#[derive(Clone, Copy, Debug)]
-struct Setup {
-    detector: DetectorConfig,
-    model: GaussianConfig,
-}
+type Det<const CH: usize> = Detector<CH, 16, 16, 16, SensorModel>;
 
-/// NAB (both groups): sensor and system metrics with long anomaly windows. The defaults.
-const NAB: Setup = Setup {
-    detector: DetectorConfig::DEFAULT,
-    model: SENSOR_MODEL_CONFIG,
-};
-
-/// SKAB: 8 sensors of a test rig; each run starts in a regime unlike the anomaly-free
-/// recording, and the anomaly is a sustained change of behaviour. One-sided, prediction
-/// surprise only (the level of a new regime is not an anomaly), a standardisation that
-/// settles within a few hundred readings, a shorter calibration and lighter smoothing.
-const SKAB: Setup = Setup {
-    detector: DetectorConfig {
-        two_sided: false,
-        level_weight: 0.0,
-        stats_horizon: 300.0,
-        calibration: 300.0,
-        smoothing: 0.3,
-        ..DetectorConfig::DEFAULT
-    },
-    model: SENSOR_MODEL_CONFIG,
-};
-
-/// NASA shuttle: independent rows (no time order to exploit), point anomalies. One-sided,
-/// no smoothing, the level weighed more, a short calibration.
-const SHUTTLE: Setup = Setup {
-    detector: DetectorConfig {
-        two_sided: false,
-        level_weight: 2.0,
-        calibration: 100.0,
-        smoothing: 1.0,
-        ..DetectorConfig::DEFAULT
-    },
-    model: SENSOR_MODEL_CONFIG,
-};
-
-/// Floors for `--check`: the measured means (see `notes/issue-4.md`) rounded down by about
-/// 0.02, none below the HalfSpaceTrees figure.
-const FLOORS: [f64; 4] = [0.69, 0.50, 0.72, 0.975];
-
-/// For experiments: `GLN_EVAL_<GROUP>_<KNOB>=value` overrides one knob of a group's setup
-/// (GROUP: REAL, ART, SKAB, SHUTTLE; KNOB: WARMUP, SMOOTH, ERRH, STATH, CROSSH, CLIP, CAL,
-/// LEVEL, TWO, VMIN). Returns the setup and whether anything was overridden.
-fn setup(group: &str, base: Setup) -> (Setup, bool) {
-    let mut s = base;
+/// The configuration every group uses: the defaults, unless a `GLN_EVAL_*` variable
+/// overrides a knob (experiments only). Returns it and whether anything was overridden.
+fn config() -> (DetectorConfig, bool) {
+    let mut d = DetectorConfig::DEFAULT;
     let mut changed = false;
     let mut knob = |name: &str, v: &mut f32| {
-        if let Some(x) = std::env::var(format!("GLN_EVAL_{group}_{name}"))
+        if let Some(x) = std::env::var(format!("GLN_EVAL_{name}"))
             .ok()
             .and_then(|v| v.parse().ok())
         {
@@ -95,7 +54,6 @@ fn setup(group: &str, base: Setup) -> (Setup, bool) {
             changed = true;
         }
     };
-    let d = &mut s.detector;
     let mut warmup = d.warmup as f32;
     knob("WARMUP", &mut warmup);
     d.warmup = warmup as u32;
@@ -106,24 +64,121 @@ fn setup(group: &str, base: Setup) -> (Setup, bool) {
     knob("CLIP", &mut d.learn_clip);
     knob("CAL", &mut d.calibration);
     knob("LEVEL", &mut d.level_weight);
+    knob("TK", &mut d.threshold_k);
+    knob("SK", &mut d.sustained_k);
+    knob("RATE", &mut d.threshold_rate);
     let mut two = f32::from(u8::from(d.two_sided));
     knob("TWO", &mut two);
     d.two_sided = two > 0.0;
-    knob("VMIN", &mut s.model.sigma2_min);
-    (s, changed)
+    (d, changed)
 }
 
-type Det<const CH: usize> = Detector<CH, 16, 16, 16, SensorModel>;
-
-fn scores<const CH: usize>(det: &mut Det<CH>, s: &Stream) -> Vec<f32> {
-    s.values
-        .iter()
-        .map(|row| det.update_slice(row).map(|v| v.score).unwrap_or(f32::NAN))
-        .collect()
+/// Scores, flags and "counted" (not warming up) per reading.
+struct Run {
+    scores: Vec<f32>,
+    flags: Vec<bool>,
+    counted: Vec<bool>,
 }
 
-fn fresh<const CH: usize>(s: &Setup) -> Det<CH> {
-    Det::<CH>::with_model_config(1, s.model, s.detector)
+fn run<const CH: usize>(det: &mut Det<CH>, s: &Stream) -> Run {
+    let mut r = Run {
+        scores: Vec::with_capacity(s.values.len()),
+        flags: Vec::with_capacity(s.values.len()),
+        counted: Vec::with_capacity(s.values.len()),
+    };
+    for row in &s.values {
+        let v = det.update_slice(row);
+        r.scores.push(v.as_ref().map_or(f32::NAN, |v| v.score));
+        r.flags.push(v.as_ref().is_ok_and(|v| v.anomaly));
+        r.counted.push(v.as_ref().is_ok_and(|v| !v.warming_up));
+    }
+    r
+}
+
+/// One line of the summary.
+struct Row {
+    name: String,
+    auc: f64,
+    alarms: Alarms,
+    peer: Option<anomaly_data::Peer>,
+}
+
+fn nab(group: &str, cfg: DetectorConfig) -> Row {
+    let streams = anomaly_data::nab_group(group).unwrap_or_else(|e| fail(&e));
+    println!(
+        "NAB {group} ({} streams with an anomaly window)",
+        streams.len()
+    );
+    let (mut sum, mut alarms) = (0.0, Alarms::default());
+    for s in &streams {
+        let r = run(&mut Det::<1>::with_seed(1, cfg), s);
+        let auc = roc_auc(&r.scores, &s.labels).unwrap_or(f64::NAN);
+        let a = Alarms::measure(&r.flags, &s.labels, &r.counted);
+        println!("  {:<44} {auc:>7.3} {}", s.name, alarm_cells(&a));
+        sum += auc;
+        alarms.add(&a);
+    }
+    Row {
+        name: format!("NAB {group}"),
+        auc: sum / streams.len() as f64,
+        alarms,
+        peer: anomaly_data::peer(&format!("NAB {group}")),
+    }
+}
+
+/// SKAB valve1: a detector per run, warmed up on `anomaly-free` first (`warm`) or not.
+fn skab(free: &Stream, runs: &[Stream], cfg: DetectorConfig, warm: bool) -> Row {
+    let mut base = Det::<8>::with_seed(1, cfg);
+    if warm {
+        run(&mut base, free);
+    }
+    let (mut scores, mut labels, mut per) = (Vec::new(), Vec::new(), Vec::new());
+    let mut alarms = Alarms::default();
+    for s in runs {
+        let r = run(&mut base.clone(), s);
+        per.push(roc_auc(&r.scores, &s.labels).unwrap_or(f64::NAN));
+        alarms.add(&Alarms::measure(&r.flags, &s.labels, &r.counted));
+        scores.extend(r.scores);
+        labels.extend(&s.labels);
+    }
+    let name = if warm {
+        "SKAB valve1, warm-up on anomaly-free"
+    } else {
+        "SKAB valve1, no clean warm-up"
+    };
+    println!("{name} ({} runs); AUC per run:", runs.len());
+    let cells: Vec<String> = per.iter().map(|a| format!("{a:.2}")).collect();
+    println!("  {}", cells.join(" "));
+    Row {
+        name: name.to_string(),
+        auc: roc_auc(&scores, &labels).unwrap_or(f64::NAN),
+        alarms,
+        peer: anomaly_data::peer("SKAB valve1"),
+    }
+}
+
+fn shuttle(cfg: DetectorConfig) -> Row {
+    let s = anomaly_data::shuttle().unwrap_or_else(|e| fail(&e));
+    let r = run(&mut Det::<9>::with_seed(1, cfg), &s);
+    println!("NASA shuttle ({} rows, 9 channels)", s.values.len());
+    Row {
+        name: "NASA shuttle".into(),
+        auc: roc_auc(&r.scores, &s.labels).unwrap_or(f64::NAN),
+        alarms: Alarms::measure(&r.flags, &s.labels, &r.counted),
+        peer: anomaly_data::peer("NASA shuttle"),
+    }
+}
+
+/// False alarms per 1 000, flagged normal %, windows hit, median delay.
+fn alarm_cells(a: &Alarms) -> String {
+    format!(
+        "{:>7.2} {:>7.2}% {:>5}/{:<5} {:>7}",
+        a.per_1000(),
+        a.flagged_pct(),
+        a.hit(),
+        a.windows,
+        a.median_delay().map_or("-".into(), |d| d.to_string())
+    )
 }
 
 fn main() {
@@ -136,107 +191,33 @@ fn main() {
         );
         return;
     }
-    let only = std::env::var("EVAL_GROUPS").unwrap_or_else(|_| "REAL,ART,SKAB,SHUTTLE".into());
+    let (cfg, overridden) = config();
+    if check && overridden {
+        fail("--check runs DetectorConfig::DEFAULT only: unset the GLN_EVAL_* variables");
+    }
     let t0 = Instant::now();
-    let mut overridden = false;
-    let mut rows: Vec<(String, f64, f64, f64)> = Vec::new();
+    println!("DetectorConfig::DEFAULT for every group; each point scored before it is learned");
     println!(
-        "ROC AUC, each point scored before the detector learns it (HalfSpaceTrees: river, same streams)"
+        "  {:<44} {:>7} {:>7} {:>8} {:>11} {:>7}",
+        "stream", "AUC", "FA/1k", "flagged", "windows hit", "delay"
     );
-    println!("  {:<44} {:>8} {:>8}", "stream", "gln", "HST");
-
-    for (group, key, hst, floor) in [
-        ("realKnownCause", "REAL", HST_REAL, FLOORS[0]),
-        ("artificialWithAnomaly", "ART", HST_ART, FLOORS[1]),
-    ] {
-        if !only.contains(key) {
-            continue;
-        }
-        let (st, o) = setup(key, NAB);
-        overridden |= o;
-        let streams = match anomaly_data::nab_group(group) {
-            Ok(s) => s,
-            Err(e) => fail(&e),
-        };
-        println!("NAB {group} ({} streams)", streams.len());
-        let mut sum = 0.0;
-        for s in &streams {
-            let sc = scores(&mut fresh::<1>(&st), s);
-            let auc = roc_auc(&sc, &s.labels).unwrap_or(f64::NAN);
-            let peer = HST.iter().find(|(n, _)| *n == s.name);
-            println!(
-                "  {:<44} {auc:>8.3} {:>8}",
-                s.name,
-                peer.map_or("-".to_string(), |p| format!("{:.3}", p.1))
-            );
-            sum += auc;
-        }
-        let mean = sum / streams.len() as f64;
-        println!("  {:<44} {mean:>8.3} {hst:>8.3}", format!("mean {group}"));
-        rows.push((format!("NAB {group} (mean)"), mean, hst, floor));
-    }
-
-    if only.contains("SKAB") {
-        let (st, o) = setup("SKAB", SKAB);
-        overridden |= o;
-        let (free, runs) = match anomaly_data::skab_valve1() {
-            Ok(x) => x,
-            Err(e) => fail(&e),
-        };
-        let mut warm = fresh::<8>(&st);
-        scores(&mut warm, &free);
-        let (mut all, mut labels) = (Vec::new(), Vec::new());
-        let mut per = Vec::new();
-        for r in &runs {
-            let sc = scores(&mut warm.clone(), r);
-            per.push(roc_auc(&sc, &r.labels).unwrap_or(f64::NAN));
-            all.extend(sc);
-            labels.extend(&r.labels);
-        }
-        let pooled = roc_auc(&all, &labels).unwrap_or(f64::NAN);
-        println!(
-            "SKAB valve1 ({} runs, warm-up on anomaly-free, a copy per run); per run: {}",
-            runs.len(),
-            per.iter()
-                .map(|a| format!("{a:.2}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        println!("  {:<44} {pooled:>8.3} {HST_SKAB:>8.3}", "pooled over runs");
-        rows.push(("SKAB valve1 (pooled)".into(), pooled, HST_SKAB, FLOORS[2]));
-    }
-
-    if only.contains("SHUTTLE") {
-        let (st, o) = setup("SHUTTLE", SHUTTLE);
-        overridden |= o;
-        let s = match anomaly_data::shuttle() {
-            Ok(s) => s,
-            Err(e) => fail(&e),
-        };
-        let auc = roc_auc(&scores(&mut fresh::<9>(&st), &s), &s.labels).unwrap_or(f64::NAN);
-        println!("NASA shuttle ({} rows, 9 channels)", s.values.len());
-        println!("  {:<44} {auc:>8.3} {HST_SHUTTLE:>8.3}", "shuttle");
-        rows.push(("NASA shuttle".into(), auc, HST_SHUTTLE, FLOORS[3]));
-    }
-
-    println!("\nSummary ({:.1} s)", t0.elapsed().as_secs_f64());
-    println!("  {:<34} {:>8} {:>8} {:>8}", "group", "gln", "HST", "floor");
-    let mut failures = Vec::new();
-    for (name, ours, hst, floor) in &rows {
-        println!("  {name:<34} {ours:>8.3} {hst:>8.3} {floor:>8.3}");
-        if ours.is_nan() || ours < floor {
-            failures.push(format!("{name}: {ours:.3} below the floor {floor:.3}"));
-        }
-    }
+    let mut rows = vec![
+        nab("realKnownCause", cfg),
+        nab("artificialWithAnomaly", cfg),
+    ];
+    let (free, runs) = anomaly_data::skab_valve1().unwrap_or_else(|e| fail(&e));
+    rows.push(skab(&free, &runs, cfg, true));
+    rows.push(skab(&free, &runs, cfg, false));
+    rows.push(shuttle(cfg));
+    let failures = summary(&rows, t0.elapsed().as_secs_f64());
     if overridden {
-        println!("  (NOTE: some settings were overridden by GLN_EVAL_* variables)");
+        println!("  (NOTE: settings overridden by GLN_EVAL_* variables: not the defaults)");
     }
     if check {
-        if overridden {
-            fail("--check runs the committed configurations only: unset the GLN_EVAL_* variables");
-        }
         if failures.is_empty() {
-            println!("check: every group at or above its floor");
+            println!(
+                "check: every group at or above its AUC floor, at or below its false-alarm floor"
+            );
         } else {
             for f in &failures {
                 eprintln!("FAIL {f}");
@@ -244,6 +225,64 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// Prints the summary table; returns the floors missed.
+fn summary(rows: &[Row], secs: f64) -> Vec<String> {
+    println!("\nSummary ({secs:.1} s): FA/1k = false-alarm events per 1 000 normal readings");
+    println!(
+        "  {:<38} {:>6} {:>7} {:>8} {:>11} {:>6}  {:<26} {:>6} {:>6} {:>9}",
+        "group",
+        "AUC",
+        "FA/1k",
+        "flagged",
+        "windows hit",
+        "delay",
+        "best peer",
+        "peer",
+        "target",
+        "AUC floor"
+    );
+    let mut failures = Vec::new();
+    for r in rows {
+        let (floor, fa_floor) = FLOORS
+            .iter()
+            .find(|f| f.0 == r.name)
+            .map_or((f64::NAN, f64::NAN), |f| (f.1, f.2));
+        let (peer, peer_auc, target) = r
+            .peer
+            .as_ref()
+            .map_or(("-".into(), f64::NAN, f64::NAN), |p| {
+                (p.best.clone(), p.auc, p.target)
+            });
+        println!(
+            "  {:<38} {:>6.3} {}  {peer:<26} {peer_auc:>6.3} {target:>6.3} {floor:>9.2}",
+            r.name,
+            r.auc,
+            alarm_cells(&r.alarms)
+        );
+        if floor.is_nan() || r.auc.is_nan() || r.auc < floor {
+            failures.push(format!(
+                "{}: AUC {:.3} below the floor {floor:.2}",
+                r.name, r.auc
+            ));
+        }
+        if fa_floor.is_nan() || r.alarms.per_1000() > fa_floor {
+            failures.push(format!(
+                "{}: {:.2} false alarms per 1 000 above the floor {fa_floor:.1}",
+                r.name,
+                r.alarms.per_1000()
+            ));
+        }
+    }
+    let groups = [0usize, 1, 2, 4];
+    let mean = groups
+        .iter()
+        .map(|&i| rows.get(i).map_or(f64::NAN, |r| r.auc))
+        .sum::<f64>()
+        / 4.0;
+    println!("  mean AUC over the four groups (SKAB with warm-up): {mean:.3} (target 0.80)");
+    failures
 }
 
 fn fail(msg: &str) -> ! {

@@ -619,17 +619,20 @@ struct Layout {
 impl Layout {
     const CONFIG: usize = 64;
     const READINGS: usize = 116;
-    const GAPS: usize = 124;
-    const GAP_RUN: usize = 132;
-    const CROSS_N: usize = 136;
-    const CAL_N: usize = 140;
-    const FROZEN: usize = 144;
-    const WINDOW_LEN: usize = 148;
+    const COMMISSIONED: usize = 124;
+    const GAPS: usize = 132;
+    const GAP_RUN: usize = 140;
+    const CROSS_N: usize = 144;
+    const CAL_N: usize = 148;
+    const FROZEN: usize = 152;
+    const SHOCK: usize = 156;
+    const LOG_GAIN: usize = 160;
+    const WINDOW_LEN: usize = 168;
     fn window(&self, row: usize, c: usize) -> usize {
-        152 + 4 * (row * self.ch + c)
+        172 + 4 * (row * self.ch + c)
     }
     fn instant(&self) -> usize {
-        152 + 4 * self.w * self.ch
+        172 + 4 * self.w * self.ch
     }
     fn channel(&self, c: usize) -> usize {
         self.instant() + 24 + 132 * c
@@ -638,7 +641,7 @@ impl Layout {
         self.channel(self.ch) + 4 * (i * self.ch + j)
     }
     fn cal(&self, c: usize) -> usize {
-        self.cross(self.ch, 0) + 72 * c
+        self.cross(self.ch, 0) + 168 * c
     }
     fn model(&self, c: usize, body: usize) -> usize {
         self.cal(self.ch) + body * c
@@ -688,8 +691,19 @@ fn detector_states_it_cannot_reach_are_rejected() {
         (vec![(l.instant() + 20, u(50))], l.instant() + 20),
         (vec![(ch, u(49))], ch),
         (vec![(ch + 116, u(0))], ch + 116),
-        (vec![(l.cal(0) + 24 + 8, u(1))], l.cal(0) + 24 + 8),
-        (vec![(l.cal(0) + 48 + 20, u(1))], l.cal(0) + 48 + 20),
+        (vec![(l.cal(0) + 48 + 8, u(1))], l.cal(0) + 48 + 8),
+        (vec![(l.cal(0) + 72 + 20, u(1))], l.cal(0) + 72 + 20),
+        (vec![(l.cal(0) + 144 + 20, u(1))], l.cal(0) + 144 + 20),
+        // A commissioning after the last reading; a share outside [0, 1]; a persistence
+        // with a last value beyond its bound or a negative power.
+        (vec![(Layout::COMMISSIONED, u(51))], Layout::COMMISSIONED),
+        (vec![(Layout::SHOCK, f(1.5))], Layout::SHOCK),
+        (vec![(Layout::SHOCK, f(f32::NAN))], Layout::SHOCK),
+        (vec![(Layout::LOG_GAIN, f(-0.5))], Layout::LOG_GAIN),
+        (vec![(Layout::LOG_GAIN, f(7.0))], Layout::LOG_GAIN),
+        (vec![(l.cal(0) + 24, f(10.5))], l.cal(0) + 24),
+        (vec![(l.cal(0) + 32, f(-0.1))], l.cal(0) + 32),
+        (vec![(l.cal(0) + 40, f(f32::INFINITY))], l.cal(0) + 40),
         // Negative variances, errors, volatility, spreads; a NaN statistic.
         (vec![(ch + 8, f(-1e-30))], ch + 8),
         (vec![(ch + 48, f(-0.5))], ch + 48),
@@ -725,6 +739,8 @@ fn detector_states_it_cannot_reach_are_rejected() {
         ch + 52,
         l.cal(0),
         l.cal(0) + 16,
+        l.cal(0) + 28,
+        l.cal(0) + 44,
         l.cross(0, 0),
     ] {
         let mut b = fresh.clone();
@@ -750,7 +766,7 @@ fn detector_states_it_cannot_reach_are_rejected() {
     b[l.model(0, 112)..l.model(0, 112) + 8].copy_from_slice(&5u64.to_le_bytes());
     fix_crc(&mut b);
     d_rejects::<1, 4>(&b, |e| perr(e) == Some(PersistError::PlanesMismatch));
-    println!("{} crafted records", cases.len() + 7 + 6 + 1);
+    println!("{} crafted records", cases.len() + 9 + 6 + 1);
 }
 
 #[test]

@@ -16,8 +16,17 @@ out=$(cargo run --release --example anomaly)
 echo "$out" | tail -12
 # The summary must show every injected fault found.
 echo "$out" | grep -q "faults found: 6 of 6" || { echo "FAIL: not every simulated fault was found"; exit 1; }
+echo "$out" | grep -qE "false alarms: [0-2] " || { echo "FAIL: more than 2 false alarms in the main job"; exit 1; }
+echo "$out" | grep -q "^Legend" || { echo "FAIL: the main job's output has no legend"; exit 1; }
 
-echo "== 40-anomaly: evaluation on the real streams (floors)"
+echo "== 40-anomaly: one configuration for every group (no per-group DetectorConfig)"
+# The evaluation uses DetectorConfig::DEFAULT only: no configuration literal, no field set.
+if grep -nE "DetectorConfig *\{|\.\.DetectorConfig|SENSOR_MODEL_CONFIG|with_model_config" examples/evaluate.rs; then
+    echo "FAIL: examples/evaluate.rs builds its own DetectorConfig; it must use DetectorConfig::DEFAULT"
+    exit 1
+fi
+
+echo "== 40-anomaly: evaluation on the real streams (AUC and false-alarm floors per group, DEFAULT)"
 data="${GLN_DATA_DIR:-../shared/data}"
 if [ -d "$data/nab" ] && [ -d "$data/skab" ] && [ -d "$data/shuttle" ]; then
     cargo run --release --example evaluate -- --check

@@ -266,8 +266,9 @@ pub fn nab_group(group: &str) -> Result<Vec<Stream>, String> {
     let mut out = Vec::new();
     for name in names {
         let key = format!("{group}/{name}");
-        let Some(wins) = windows.get(&key) else {
-            continue; // no labels for this file
+        // No labels, or no anomaly window: its AUC is undefined (a group mean would be NaN).
+        let Some(wins) = windows.get(&key).filter(|w| !w.is_empty()) else {
+            continue;
         };
         let text = read_text(&dir.join(group).join(&name))?;
         let mut values = Vec::new();
@@ -289,6 +290,9 @@ pub fn nab_group(group: &str) -> Result<Vec<Stream>, String> {
                     .any(|(a, b)| a.as_str() <= ts.as_str() && ts.as_str() <= b.as_str()),
             );
             values.push(vec![v]);
+        }
+        if !labels.contains(&true) {
+            continue; // its windows lie outside the recording
         }
         out.push(Stream {
             name: name.trim_end_matches(".csv").to_string(),
@@ -387,6 +391,40 @@ pub fn shuttle() -> Result<Stream, String> {
         name: "shuttle".into(),
         values,
         labels,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Peers
+
+/// One row of the peers' table in `../shared/docs/anomaly-peers.md`.
+#[derive(Clone, Debug)]
+pub struct Peer {
+    /// The best streaming peer and its ROC AUC.
+    pub best: String,
+    pub auc: f64,
+    /// The target for the detector (best peer + 0.05, or the best peer above 0.95).
+    pub target: f64,
+}
+
+/// The row of the peers' table whose group column starts with `group` (e.g. `"SKAB valve1"`),
+/// from `../shared/docs/anomaly-peers.md` (the folder beside `data`). `None` if the file or the
+/// row is absent or malformed.
+pub fn peer(group: &str) -> Option<Peer> {
+    let path = data_dir().join("..").join("docs").join("anomaly-peers.md");
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().find_map(|line| {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        // `| group | best peer (AUC) | runner-up | HST | target |`
+        if cells.len() < 7 || !cells[1].starts_with(group) {
+            return None;
+        }
+        let (name, auc) = cells[2].rsplit_once(' ')?;
+        Some(Peer {
+            best: name.to_string(),
+            auc: auc.parse().ok()?,
+            target: cells[5].parse().ok()?,
+        })
     })
 }
 

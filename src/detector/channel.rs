@@ -7,6 +7,8 @@ use crate::math::{abs, clamp, ln, sqrt};
 pub(crate) const LEVELS: usize = 8;
 /// Number of temporal experts (base Gaussians) and temporal side features per channel.
 pub(crate) const TEMPORAL: usize = 16;
+/// Readings after which the standardisation learns robustly.
+const ROBUST_AFTER: u32 = 30;
 /// Standardised values are clipped to `±Z_MAX`.
 pub(crate) const Z_MAX: f32 = 1000.0;
 
@@ -168,10 +170,23 @@ impl Channel {
         stats_rate: f32,
         err_rate: f32,
         clip: f32,
+        fresh: u32,
     ) {
         self.n = self.n.saturating_add(1);
-        let a = rate(self.n, stats_rate);
+        // After a re-commissioning the statistics restart as plain averages.
+        let n = if fresh < self.n { fresh } else { self.n };
+        let a = rate(n, stats_rate);
+        // Robust, once the statistics have settled: a deviation beyond `clip` standard
+        // deviations counts as if at that distance, so that a drift or a fault does not
+        // teach the standardisation that it is normal (a lasting new regime is learned by
+        // re-commissioning instead).
+        let lim = clip * sqrt(self.var);
         let d = x - self.mean;
+        let d = if n > ROBUST_AFTER && lim > 0.0 {
+            clamp(d, -lim, lim)
+        } else {
+            d
+        };
         self.mean += a * d;
         self.var = (1.0 - a) * (self.var + a * d * d);
         self.err_n = self.err_n.saturating_add(1);
@@ -192,14 +207,16 @@ impl Channel {
 
     /// The run of identical readings `x` would make (`x` equal to the last reading, bit for
     /// bit, continues the run), and whether it is longer than a stuck sensor's threshold:
-    /// `2 × longest + 10` readings, `longest` the longest run seen while learning.
-    pub(crate) fn stuck(&self, x: f32, lag1: f32) -> (u32, bool) {
+    /// `gain × (2 × longest + 10)` readings, `longest` the longest run seen while learning
+    /// and `gain` the alarm budget's factor (at least 1).
+    pub(crate) fn stuck(&self, x: f32, lag1: f32, gain: f32) -> (u32, bool) {
         let run = if x.to_bits() == lag1.to_bits() {
             self.run.saturating_add(1)
         } else {
             0
         };
-        (run, run > self.longest.saturating_mul(2).saturating_add(10))
+        let limit = self.longest.saturating_mul(2).saturating_add(10) as f32;
+        (run, run as f32 > limit * gain)
     }
 
     /// Keeps the run length; when a run ends, learns its length as a normal run (unless it
@@ -264,7 +281,7 @@ mod tests {
         };
         for &x in &xs {
             let p = c.experts(&r);
-            c.learn(x, &p, 1e-6, 1e-6, f32::INFINITY);
+            c.learn(x, &p, 1e-6, 1e-6, f32::INFINITY, u32::MAX);
             c.track(x, lag1);
             lag1 = x;
         }
@@ -290,10 +307,10 @@ mod tests {
         c.seed(5.0);
         let p = [5.0f32; TEMPORAL];
         for _ in 0..3 {
-            c.learn(5.0, &p, 0.01, 0.5, f32::INFINITY);
+            c.learn(5.0, &p, 0.01, 0.5, f32::INFINITY, u32::MAX);
         }
         assert_eq!(c.err, [0.0; TEMPORAL]);
-        c.learn(7.0, &p, 0.01, 0.5, f32::INFINITY);
+        c.learn(7.0, &p, 0.01, 0.5, f32::INFINITY, u32::MAX);
         assert_eq!(c.err, [2.0; TEMPORAL]);
     }
 
@@ -303,10 +320,17 @@ mod tests {
         c.seed(0.0);
         let p = [0.0f32; TEMPORAL];
         for i in 0..100 {
-            c.learn(if i % 2 == 0 { 1.0 } else { -1.0 }, &p, 0.01, 0.01, 3.0);
+            c.learn(
+                if i % 2 == 0 { 1.0 } else { -1.0 },
+                &p,
+                0.01,
+                0.01,
+                3.0,
+                u32::MAX,
+            );
         }
         let before = c.err[0];
-        c.learn(1000.0, &p, 0.01, 0.01, 3.0);
+        c.learn(1000.0, &p, 0.01, 0.01, 3.0, u32::MAX);
         assert!(
             c.err[0] <= before * (1.0 + 0.01 * 9.0) + 1e-6,
             "{}",

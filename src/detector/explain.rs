@@ -66,9 +66,7 @@ use super::channel::TEMPORAL;
 use super::{Detector, Reason, Verdict, check_reading};
 use crate::error::Error;
 use crate::explain::Explanation;
-use crate::gaussian::{
-    Gaussian, GaussianExplain, GaussianExplanation, GaussianInput, GaussianNetwork,
-};
+use crate::gaussian::{Gaussian, GaussianExplain, GaussianExplanation, GaussianNetwork};
 use crate::math::clamp;
 
 /// A base predictor of a channel: what one input of the channel's model is.
@@ -443,39 +441,26 @@ where
         if self.window.recent().is_none() {
             return Ok(None);
         }
-        let floor = self.config.std_floor;
-        let scale: [f32; CH] = core::array::from_fn(|c| match self.channels.get(c) {
-            Some(ch) => ch.scale(floor),
-            None => 1.0,
-        });
-        let z: [f32; CH] =
-            core::array::from_fn(|c| match (self.channels.get(c), x.get(c), scale.get(c)) {
-                (Some(ch), Some(&v), Some(&s)) => ch.z(v, s),
-                _ => 0.0,
-            });
+        let prepared = self.prepare(x);
         let mut out = [ChannelExplanation::EMPTY; CH];
-        for (c, e) in out.iter_mut().enumerate() {
-            let (Some(ch), Some(&s), Some(&zc), Some(model)) = (
-                self.channels.get(c),
-                scale.get(c),
-                z.get(c),
-                self.models.get(c),
-            ) else {
-                continue;
-            };
+        for (((e, p), ch), model) in out
+            .iter_mut()
+            .zip(&prepared)
+            .zip(&self.channels)
+            .zip(&self.models)
+        {
             // The model's input, built exactly as `update` builds it (a test compares the
-            // prediction with the verdict's, bit for bit, over whole streams).
-            let r = self.recent(c);
-            let (side, means, vars, _) = self.channel_input(c, ch, &r, s, &z);
-            // Neither can fail (every value above is finite or a `+∞` variance, head 0
-            // exists); `update` would skip the channel, so this leaves it empty.
-            let Ok(input) = GaussianInput::with_variances(&side, &means, &vars) else {
+            // prediction with the verdict's, bit for bit, over whole streams). Neither can
+            // fail (every value is finite or a `+∞` variance, head 0 exists); `update`
+            // would skip the channel, so this leaves it empty.
+            let Some(input) = p.input() else {
                 continue;
             };
             let Ok(g) = model.explain(&input, 0) else {
                 continue;
             };
-            let p = g.prediction;
+            let (zc, s) = (p.z, p.scale);
+            let pr = g.prediction;
             *e = ChannelExplanation {
                 z: zc,
                 model: g,
@@ -485,8 +470,8 @@ where
                     0.5 * zl * zl
                 },
                 expected: Gaussian {
-                    mean: ch.mean() + p.mean * s,
-                    variance: p.variance * s * s,
+                    mean: ch.mean() + pr.mean * s,
+                    variance: pr.variance * s * s,
                 },
             };
         }
@@ -535,7 +520,7 @@ mod tests {
         // A channel state where every expert predicts a different value.
         let mut ch = Channel::NEW;
         ch.seed(0.0);
-        ch.learn(100.0, &[0.0; TEMPORAL], 1e-6, 1e-6, f32::INFINITY); // mean 50
+        ch.learn(100.0, &[0.0; TEMPORAL], 1e-6, 1e-6, f32::INFINITY, u32::MAX); // mean 50
         ch.track(12.0, 0.0); // level k = 12 / 2^(k+1), trend 1.5
         let r = Recent {
             lag: [2.2, 5.5, 0.0, 0.0],

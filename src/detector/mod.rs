@@ -10,17 +10,26 @@
 //! 3. scores the reading *before* learning from it. Two surprises per channel: of the
 //!    prediction (the negative log-likelihood of the reading under the model) and of the
 //!    level (`½ z²`, how unusual the value is for the channel overall). Each is standardised
-//!    by its own running location and spread (the *calibration*), optionally smoothed, and
-//!    the score is `Σ_channels |prediction| + level_weight · level` (`|·|` when two-sided:
-//!    a channel suddenly too predictable counts too);
-//! 4. flags the reading after a warm-up when a test passes its adaptive threshold (streaming
-//!    quantiles of its recent values): the instant score (a reading that does not fit), a
-//!    channel's smoothed prediction or level surprise (a change that lasts), or a channel
-//!    repeating the same value far longer than it ever did (a stuck sensor); it returns a
-//!    [`Verdict`] (score, yes/no, [`Reason`], channel, what was expected);
+//!    by its own running location and spread (the *calibration*), then seen as five
+//!    components (the instant prediction surprise; its smoothed value; the smoothed value
+//!    negated, a channel too predictable, when `two_sided`; the smoothed and the instant
+//!    level, weighted by `level_weight`), each put on one scale by its own streaming median
+//!    and q90 (see `score.rs`). The smoothed components count as far as the surprise is
+//!    measured to persist (its running lag-1 autocorrelation). A channel's share of the
+//!    score is its largest component; the score is the sum over channels;
+//! 4. flags the reading after a warm-up when a test passes its adaptive threshold: the
+//!    instant score (a reading that does not fit), a channel's smoothed prediction or level
+//!    component (a change that lasts), or a channel repeating the same value far longer
+//!    than it ever did (a stuck sensor); every threshold is raised by the alarm budget while
+//!    alarms come faster than one per [`ALARM_SPACING`] readings
+//!    ([`Detector::sensitivity`]); it returns a [`Verdict`] (score, yes/no, [`Reason`],
+//!    channel, what was expected). When most recent readings are far beyond the instant
+//!    threshold, the learned normal no longer describes the stream: the detector
+//!    re-commissions itself (its statistics restart at fresh-start rates, and it warms up
+//!    again; [`Detector::commissioned`]);
 //! 5. learns (unless frozen): the model (robustly: targets limited to a few σ of the
-//!    prediction), the predictors' error variances, the standardisation, the calibration
-//!    and the thresholds (values above a threshold count as if at it).
+//!    prediction), the predictors' error variances, the standardisation (robustly too), the
+//!    calibration and the thresholds (values above a threshold count as if at it).
 //!
 //! The defaults suit sensor streams; set `warmup` to cover at least one cycle of the signal
 //! (a day for a room or a shift pattern) and `threshold_rate` to about one over a cycle.
@@ -89,12 +98,12 @@
 //! | size | field |
 //! |---:|---|
 //! | 52 | configuration: `warmup` (`u32`); `smoothing`, `threshold_k`, `sustained_k`, `threshold_rate`, `stats_horizon`, `error_horizon`, `cross_horizon`, `learn_clip`, `std_floor`, `calibration`, `level_weight` (`f32`); `two_sided` (`u32`, 0 or 1) |
-//! | 32 | counters: readings, gaps (`u64`); current gap run, correlation count, calibration count (`u32`); frozen (`u32`, 0 or 1) |
+//! | 52 | counters: readings, commissioning start, gaps (`u64`); current gap run, correlation count, calibration count (`u32`); frozen (`u32`, 0 or 1); share of surprising readings, the alarm budget's log factor (`f32`); readings since the last flag (`u32`) |
 //! | 4 + 4 · W · CH | the window: its length (`u32`), then `W` rows of `CH` readings (`f32`), oldest first, unused rows `+0.0` |
 //! | 24 | the instant score's threshold: median then q90, each `q`, `spread` (`f32`) and its count (`u32`) |
 //! | 132 · CH | each channel: count (`u32`); mean, variance, the 8 levels, trend, volatility, the 16 expert errors (`f32`); error count, run, longest run (`u32`); stuck (`u32`, 0 or 1) |
 //! | 4 · CH² | the correlation matrix (`f32`), row by row |
-//! | 72 · CH | each channel's calibration: prediction location and spread, level location and spread, the two smoothed components (`f32`); its two thresholds (24 bytes each, as above) |
+//! | 168 · CH | each channel's calibration: prediction location and spread, level location and spread, the two smoothed components (`f32`); the persistence of the prediction and of the level surprise, each last value, lag-1 product, square (`f32`); its five component thresholds (24 bytes each, as above) |
 //! | CH · (72 + 4 · weights) | each channel's model: the body of its Gaussian GLN record (seed, steps, configuration, hyperplane hash, weights) |
 //!
 //! Besides the checks of every record (magic, version, CRC, kind, shape, length), a load
@@ -105,7 +114,10 @@
 //! number of readings (each quantile, correlation, calibration, channel and error count moves
 //! once per learned reading), a window not cleared after `W` consecutive gaps, a gap run
 //! longer than the gaps, statistics before the first reading, an asymmetric correlation
-//! matrix, a stuck flag on a run too short to be stuck. Nothing changes when it refuses.
+//! matrix, a stuck flag on a run too short to be stuck, a commissioning that starts after
+//! the last reading, a share of surprising readings outside `[0, 1]`, an alarm budget's log
+//! factor outside `[0, 6]`. Nothing changes when
+//! it refuses.
 
 mod channel;
 pub mod explain;
@@ -124,7 +136,7 @@ use crate::gaussian::{
     Gaussian, GaussianConfig, GaussianGln2, GaussianGln3, GaussianInput, GaussianNetwork,
 };
 use crate::hash::Fnv1a;
-use crate::math::{abs, clamp, sqrt};
+use crate::math::{abs, clamp, exp, sqrt};
 use crate::network::argmax;
 use channel::{Channel, Recent, TEMPORAL, rate};
 use heapless::HistoryBuf;
@@ -132,6 +144,26 @@ use score::ChannelScore;
 
 /// Readings learned before the score calibration starts.
 const CAL_START: u64 = 30;
+
+/// Flags at most this many readings apart are one alarm (see [`Detector::sensitivity`]).
+pub const ALARM_MERGE: u32 = 30;
+/// The alarm budget: at most one alarm per this many readings (see
+/// [`Detector::sensitivity`]).
+pub const ALARM_SPACING: f32 = 1000.0;
+/// The log factor each alarm adds to the budget's controller (`ln 2 / 4`: four alarms in
+/// a burst double the thresholds).
+const ALARM_STEP: f32 = core::f32::consts::LN_2 / 4.0;
+/// Bound of the budget's log factor (a factor of at most about 400).
+pub(crate) const LOG_GAIN_MAX: f32 = 6.0;
+
+/// Memory (readings) of the share of surprising readings behind a regime shock,
+const SHOCK_MEMORY: f32 = 32.0;
+/// the readings that count (an instant score `SHOCK_K` times as far above its median as
+/// the alarm threshold),
+const SHOCK_K: f32 = 4.0;
+/// and the share beyond which the stream is in a regime the detector has not learned: an
+/// anomaly is a minority of readings, a new normal is the majority.
+const SHOCK_SHARE: f32 = 0.5;
 
 /// Readings beyond `±MAX_READING` are rejected: below it every statistic stays finite.
 pub const MAX_READING: f32 = 1e15;
@@ -167,8 +199,8 @@ pub const SENSOR_MODEL_CONFIG: GaussianConfig = GaussianConfig {
 pub struct DetectorConfig {
     /// Readings learned before any flag is raised; the score is 0 until then.
     pub warmup: u32,
-    /// Smoothing of the score: `score ← score + smoothing · (nll − score)`, in `(0, 1]`
-    /// (1: the score is this reading's NLL).
+    /// Smoothing of the smoothed components: `s ← s + smoothing · (u − s)` of each calibrated
+    /// surprise `u`, in `(0, 1]` (the instant components are always scored beside them).
     pub smoothing: f32,
     /// The instant score's threshold is `median + threshold_k · (q90 − median)` of recent
     /// instant scores (streaming quantiles). In `(0, 1e6]`.
@@ -194,9 +226,9 @@ pub struct DetectorConfig {
     /// Memory of the score calibration, in readings: each channel's surprises are
     /// compared with their own running location and spread over about this many readings.
     pub calibration: f32,
-    /// Weight of the level surprise (how unusual the value itself is for the channel)
-    /// against the prediction surprise (how unexpected it was given the recent past). In
-    /// `[0, 1e6]` (0: no level surprise).
+    /// Weight of the level components (how unusual the value itself is for the channel)
+    /// against the prediction components (how unexpected it was given the recent past),
+    /// all on one normalised scale. In `[0, 1e6]` (0: no level surprise).
     pub level_weight: f32,
     /// Count a prediction surprise far *below* usual (a channel suddenly too predictable:
     /// stuck, flat, missing its usual movement) as anomalous too.
@@ -204,13 +236,14 @@ pub struct DetectorConfig {
 }
 
 impl DetectorConfig {
-    /// The defaults, for sensor streams: 300 readings of warm-up; both surprises, the level
-    /// weighted 0.5, two-sided, calibrated over about 2000 readings and smoothed at 0.05
-    /// (anomalies that last are scored as they last); thresholds `median + 8 (q90 − median)`
-    /// for the instant score and `+ 5 (q90 − median)` for the smoothed surprises, over about
-    /// 330 values; standardisation over about 10 000 readings, predictor errors over about
-    /// 100, correlations over about 1000; robust learning at 4 σ; a relative scale floor of
-    /// 1e-4. These are the settings evaluated on NAB (`examples/evaluate.rs`).
+    /// The defaults, for any sensor stream: 300 readings of warm-up; every component, the
+    /// level weighted like the prediction (1: all components are on one scale), two-sided,
+    /// calibrated over about 2000 readings and smoothed at 0.05; thresholds
+    /// `median + 8 (q90 − median)` for the instant score and `+ 5 (q90 − median)` for the
+    /// smoothed components, over about 330 values; standardisation over about 10 000
+    /// readings, predictor errors over about 100, correlations over about 1000; robust
+    /// learning at 4 σ; a relative scale floor of 1e-4. The one configuration evaluated on
+    /// every group of `examples/evaluate.rs` (NAB, SKAB, shuttle).
     pub const DEFAULT: DetectorConfig = DetectorConfig {
         warmup: 300,
         smoothing: 0.05,
@@ -223,7 +256,7 @@ impl DetectorConfig {
         learn_clip: 4.0,
         std_floor: 1e-4,
         calibration: 2000.0,
-        level_weight: 0.5,
+        level_weight: 1.0,
         two_sided: true,
     };
 
@@ -334,6 +367,16 @@ pub struct Detector<const CH: usize, const W: usize, const D: usize, const B: us
     cal_n: u32,
     instant: Threshold,
     readings: u64,
+    /// The reading count when the current commissioning began (0, or the last regime
+    /// shock): the detector warms up again for `warmup` readings after it.
+    commissioned: u64,
+    /// Running share of recent readings whose instant score passed its threshold.
+    shock: f32,
+    /// The alarm budget's controller: the log of the factor on every test's threshold
+    /// multiplier (see [`Self::sensitivity`]).
+    log_gain: f32,
+    /// Readings scored since the last flag (saturating).
+    quiet: u32,
     gaps: u64,
     gap_run: u32,
     frozen: bool,
@@ -381,6 +424,10 @@ where
             cal_n: 0,
             instant: Threshold::new(),
             readings: 0,
+            commissioned: 0,
+            shock: 0.0,
+            log_gain: 0.0,
+            quiet: u32::MAX,
             gaps: 0,
             gap_run: 0,
             frozen: false,
@@ -420,9 +467,29 @@ where
         self.gaps
     }
 
-    /// `true` while warming up (fewer than `config.warmup` readings learned).
+    /// `true` while warming up: fewer than `config.warmup` readings learned since the
+    /// detector started or since it last recognised a new regime (see [`Self::commissioned`]).
     pub fn warming_up(&self) -> bool {
-        self.readings < u64::from(self.config.warmup)
+        self.readings
+            < self
+                .commissioned
+                .saturating_add(u64::from(self.config.warmup))
+    }
+
+    /// The reading count at which the current commissioning began: 0, or the reading at
+    /// which the detector last found itself in a regime its learned normal does not
+    /// describe (most recent readings beyond the instant threshold, see the module docs),
+    /// after which it re-learns its statistics at the rates of a fresh start and warms up
+    /// again.
+    pub fn commissioned(&self) -> u64 {
+        self.commissioned
+    }
+
+    /// Readings learned since the current commissioning began, plus one (saturating): the
+    /// count that sets the fresh-start learning rates.
+    fn fresh_count(&self) -> u32 {
+        let since = self.readings.saturating_sub(self.commissioned);
+        u32::try_from(since.saturating_add(1)).unwrap_or(u32::MAX)
     }
 
     /// Stops (`true`) or resumes (`false`) learning: while frozen, readings are scored and
@@ -438,9 +505,41 @@ where
         self.frozen
     }
 
-    /// The current threshold on the instant score.
+    /// The current threshold on the instant score (the learned one times the alarm
+    /// budget's factor, see [`Self::sensitivity`]).
     pub fn instant_threshold(&self) -> f32 {
-        self.instant.value(self.config.threshold_k)
+        self.instant.value(self.config.threshold_k * self.gain())
+    }
+
+    /// The factor (at least 1) the alarm budget puts on every test's threshold multiplier
+    /// (`threshold_k`, `sustained_k`). An *alarm* is a flag more than [`ALARM_MERGE`]
+    /// readings after the previous flag (later flags within that gap continue it). The
+    /// budget is one alarm per [`ALARM_SPACING`] readings: each alarm multiplies the factor
+    /// by `2^(1/4)`, each reading scored divides it by `2^(1/(4 ALARM_SPACING))`, so that
+    /// when alarms come faster than the budget (a stream noisier than its thresholds
+    /// expect) the thresholds rise until they do not, while a burst of a few real faults
+    /// costs little sensitivity (four alarms: a factor 2, recovered over about
+    /// `4 ALARM_SPACING` readings). It is 1 while alarms are rarer.
+    pub fn sensitivity(&self) -> f32 {
+        self.gain()
+    }
+
+    fn gain(&self) -> f32 {
+        exp(self.log_gain)
+    }
+
+    /// Learns the alarm budget's controller from whether this reading was flagged.
+    fn learn_budget(&mut self, flagged: bool) {
+        let mut step = -ALARM_STEP / ALARM_SPACING;
+        if flagged {
+            if self.quiet > ALARM_MERGE {
+                step += ALARM_STEP;
+            }
+            self.quiet = 0;
+        } else {
+            self.quiet = self.quiet.saturating_add(1);
+        }
+        self.log_gain = clamp(self.log_gain + step, 0.0, LOG_GAIN_MAX);
     }
 
     /// Reports a dropped sample (see the module docs).
@@ -480,87 +579,58 @@ where
         let Some(&last) = self.window.recent() else {
             return Ok(self.start(x));
         };
-        let recent: [Recent; CH] = core::array::from_fn(|c| self.recent(c));
-        let floor = self.config.std_floor;
-        let scale: [f32; CH] = core::array::from_fn(|c| match self.channels.get(c) {
-            Some(ch) => ch.scale(floor),
-            None => 1.0,
-        });
-        let z: [f32; CH] =
-            core::array::from_fn(|c| match (self.channels.get(c), x.get(c), scale.get(c)) {
-                (Some(ch), Some(&v), Some(&s)) => ch.z(v, s),
-                _ => 0.0,
-            });
         let learn = !self.frozen;
-        let mut nll_total = 0.0f32;
-        let mut nlls = [0.0f32; CH];
-        let mut expected = [Gaussian {
-            mean: 0.0,
-            variance: 1.0,
-        }; CH];
-        let mut experts = [[0.0f32; TEMPORAL]; CH];
-        for c in 0..CH {
-            let (Some(ch), Some(r), Some(&s), Some(&zc)) =
-                (self.channels.get(c), recent.get(c), scale.get(c), z.get(c))
-            else {
-                continue;
-            };
-            let (side, means, vars, own) = self.channel_input(c, ch, r, s, &z);
-            let Ok(input) = GaussianInput::with_variances(&side, &means, &vars) else {
-                continue; // cannot happen: every value above is finite or +∞ variance
-            };
-            let Some(model) = self.models.get_mut(c) else {
-                continue;
-            };
-            let clip = self.config.learn_clip;
-            let [p] = if learn {
-                match model.learn_with(&input, &mut |_, p| robust_target(zc, p, clip)) {
-                    Ok(before) => before,
-                    // Cannot happen: the target is finite. Score without learning.
-                    Err(_) => model.predict_all(&input),
-                }
-            } else {
-                model.predict_all(&input)
-            };
-            let nll = p.nll(zc);
-            nll_total += nll;
-            if let Some(n) = nlls.get_mut(c) {
-                *n = nll;
-            }
-            if let Some(e) = expected.get_mut(c) {
-                *e = Gaussian {
-                    mean: ch.mean() + p.mean * s,
-                    variance: p.variance * s * s,
-                };
-            }
-            if let Some(e) = experts.get_mut(c) {
-                *e = own;
+        let prepared = self.prepare(x);
+        let clip = self.config.learn_clip;
+        let mut predicted = [Predicted::NONE; CH];
+        for (((model, ch), p), out) in self
+            .models
+            .iter_mut()
+            .zip(&self.channels)
+            .zip(&prepared)
+            .zip(predicted.iter_mut())
+        {
+            if let Some(q) = p.predict(model, ch, learn, clip) {
+                *out = q;
             }
         }
+        let z: [f32; CH] = core::array::from_fn(|c| prepared.get(c).map_or(0.0, |p| p.z));
+        let nlls: [f32; CH] = core::array::from_fn(|c| predicted.get(c).map_or(0.0, |p| p.nll));
+        let nll_total = nlls.iter().fold(0.0f32, |a, &n| a + n);
+        let expected: [Gaussian; CH] = core::array::from_fn(|c| {
+            predicted
+                .get(c)
+                .map_or(Predicted::NONE.expected, |p| p.expected)
+        });
         // The verdict, from the statistics before this reading.
         let warming_up = self.warming_up();
         let mix = score::Mix {
             smoothing: self.config.smoothing,
             level_weight: self.config.level_weight,
             two_sided: self.config.two_sided,
+            se: 2.0 / sqrt(self.config.calibration),
         };
         let comps: [_; CH] =
             core::array::from_fn(|c| match (self.cal.get(c), nlls.get(c), z.get(c)) {
                 (Some(cs), Some(&n), Some(&zc)) => cs.components(n, zc, self.cal_n, &mix),
-                _ => ((0.0, 0.0), (0.0, 0.0)),
+                _ => score::Components::default(),
             });
         let inst: [f32; CH] = core::array::from_fn(|c| match comps.get(c) {
-            Some(p) => ChannelScore::value(p.0, &mix),
+            Some(p) => ChannelScore::instant(p),
             None => 0.0,
         });
         let contributions: [f32; CH] = core::array::from_fn(|c| match comps.get(c) {
-            Some(p) => ChannelScore::value(p.1, &mix),
+            Some(p) => self.cal.get(c).map_or(0.0, |cs| cs.value(p, &mix)),
             None => 0.0,
         });
         let instant = inst.iter().sum::<f32>();
         let smoothed = contributions.iter().sum::<f32>();
         let instant_threshold = self.instant_threshold();
+        let far = self.config.threshold_k * SHOCK_K;
+        let surprising = instant > self.instant.value(far);
         let ks = self.config.sustained_k;
+        let gain = self.gain();
+        let ks_flag = ks * gain;
         let mut reason = None;
         let mut channel = argmax(&contributions);
         if instant > instant_threshold {
@@ -568,7 +638,7 @@ where
             channel = argmax(&inst);
         } else {
             for (c, (cs, p)) in self.cal.iter().zip(&comps).enumerate() {
-                match cs.sustained(p.1, &mix, ks) {
+                match cs.sustained(p, &mix, ks_flag) {
                     (true, _) => reason = Some(Reason::Predictability),
                     (false, true) => reason = Some(Reason::Level),
                     _ => continue,
@@ -579,7 +649,7 @@ where
         }
         let runs: [(u32, bool); CH] =
             core::array::from_fn(|c| match (self.channels.get(c), x.get(c), last.get(c)) {
-                (Some(ch), Some(&v), Some(&l)) => ch.stuck(v, l),
+                (Some(ch), Some(&v), Some(&l)) => ch.stuck(v, l, gain),
                 _ => (0, false),
             });
         if let (None, Some(c)) = (reason, runs.iter().position(|r| r.1)) {
@@ -607,31 +677,41 @@ where
             self.instant
                 .update_capped(instant, self.config.threshold_k, tr);
             for (cs, p) in self.cal.iter_mut().zip(&comps) {
-                cs.learn_thresholds(p.1, &mix, ks, tr);
+                cs.learn_thresholds(p, ks, tr);
             }
             let (sr, er) = (
                 1.0 / self.config.stats_horizon,
                 1.0 / self.config.error_horizon,
             );
             let clip = self.config.learn_clip;
-            for ((ch, &v), e) in self.channels.iter_mut().zip(x).zip(&experts) {
-                ch.learn(v, e, sr, er, clip);
+            let fresh = self.fresh_count();
+            for ((ch, &v), p) in self.channels.iter_mut().zip(x).zip(&prepared) {
+                ch.learn(v, &p.experts, sr, er, clip, fresh);
             }
             self.learn_cross(&z);
             // The calibration starts once the standardisation and the predictors have seen
             // a few readings (the very first surprises say nothing about later ones).
             if self.readings >= CAL_START {
                 self.cal_n = self.cal_n.saturating_add(1);
-                let a = rate(self.cal_n, 1.0 / self.config.calibration);
-                for ((cs, &n), &zc) in self.cal.iter_mut().zip(&nlls).zip(&z) {
-                    cs.learn(n, zc, a, self.cal_n);
+                let n = if fresh < self.cal_n {
+                    fresh
+                } else {
+                    self.cal_n
+                };
+                let a = rate(n, 1.0 / self.config.calibration);
+                for (((cs, &nll), &zc), p) in self.cal.iter_mut().zip(&nlls).zip(&z).zip(&comps) {
+                    cs.learn(p, nll, zc, a, n);
                 }
+            }
+            self.learn_shock(surprising, warming_up);
+            if !warming_up {
+                self.learn_budget(verdict.anomaly);
             }
             self.readings = self.readings.saturating_add(1);
         }
         // Track.
         for (cs, p) in self.cal.iter_mut().zip(&comps) {
-            cs.track(p.1);
+            cs.track(p);
         }
         for (((ch, &v), &l), &(run, stuck)) in self.channels.iter_mut().zip(x).zip(&last).zip(&runs)
         {
@@ -640,6 +720,57 @@ where
         }
         self.window.write(*x);
         Ok(verdict)
+    }
+
+    /// Every channel's prepared step for reading `x`: its scale, standardised value and
+    /// model input. `update` and the explanation both start here, so they cannot drift
+    /// apart.
+    fn prepare(&self, x: &[f32; CH]) -> [Prepared<D, B>; CH] {
+        let floor = self.config.std_floor;
+        let scale: [f32; CH] = core::array::from_fn(|c| match self.channels.get(c) {
+            Some(ch) => ch.scale(floor),
+            None => 1.0,
+        });
+        let z: [f32; CH] =
+            core::array::from_fn(|c| match (self.channels.get(c), x.get(c), scale.get(c)) {
+                (Some(ch), Some(&v), Some(&s)) => ch.z(v, s),
+                _ => 0.0,
+            });
+        core::array::from_fn(|c| {
+            let (Some(ch), Some(&s), Some(&zc)) = (self.channels.get(c), scale.get(c), z.get(c))
+            else {
+                return Prepared::NONE;
+            };
+            let r = self.recent(c);
+            let (side, means, vars, experts) = self.channel_input(c, ch, &r, s, &z);
+            Prepared {
+                scale: s,
+                z: zc,
+                side,
+                means,
+                vars,
+                experts,
+            }
+        })
+    }
+
+    /// Follows the share of recent readings far beyond the instant threshold; when most of
+    /// them are (after the warm-up), the learned normal no longer describes the stream: a
+    /// new regime (a machine moved to another operating point, a detector switched on in
+    /// the middle of a run). The detector then commissions itself again.
+    fn learn_shock(&mut self, surprising: bool, warming_up: bool) {
+        if warming_up {
+            self.shock = 0.0;
+            return;
+        }
+        let s = if surprising { 1.0 } else { 0.0 };
+        self.shock += (s - self.shock) / SHOCK_MEMORY;
+        if self.shock > SHOCK_SHARE {
+            self.shock = 0.0;
+            self.log_gain = 0.0;
+            // `readings` is incremented right after: the new commissioning starts there.
+            self.commissioned = self.readings.saturating_add(1);
+        }
     }
 
     /// The first reading (or the first after a long gap): starts the tracking state.
@@ -811,13 +942,94 @@ where
             f(q.value());
             f(q.count() as f32);
         }
+        f(self.shock);
+        f(self.log_gain);
+        h.write_u64(u64::from(self.quiet));
         h.write_u64(self.readings);
+        h.write_u64(self.commissioned);
         h.write_u64(self.gaps);
         h.write_u64(u64::from(self.gap_run) | (u64::from(self.cross_n) << 32));
         h.write_u64(u64::from(self.cal_n));
         h.write(&[u8::from(self.frozen)]);
         h.finish()
     }
+}
+
+/// One channel's step through a reading, prepared: its scale, standardised value, model
+/// input (side information, base means and variances) and its own base predictions (raw
+/// units, which its error variances learn from).
+#[derive(Clone, Copy, Debug)]
+struct Prepared<const D: usize, const B: usize> {
+    scale: f32,
+    z: f32,
+    side: [f32; D],
+    means: [f32; B],
+    vars: [f32; B],
+    experts: [f32; TEMPORAL],
+}
+
+impl<const D: usize, const B: usize> Prepared<D, B> {
+    const NONE: Self = Self {
+        scale: 1.0,
+        z: 0.0,
+        side: [0.0; D],
+        means: [0.0; B],
+        vars: [0.0; B],
+        experts: [0.0; TEMPORAL],
+    };
+
+    fn input(&self) -> Option<GaussianInput<'_, D, B>> {
+        // Cannot fail: every value is finite or a `+∞` variance.
+        GaussianInput::with_variances(&self.side, &self.means, &self.vars).ok()
+    }
+
+    /// The channel's prediction (before learning, which it does unless `learn` is false,
+    /// robustly at `clip` σ), its NLL and the expected value in raw units. `None` if the
+    /// input cannot be built (it always can).
+    fn predict<M: GaussianNetwork<D, B, 1>>(
+        &self,
+        model: &mut M,
+        ch: &Channel,
+        learn: bool,
+        clip: f32,
+    ) -> Option<Predicted> {
+        let input = self.input()?;
+        let zc = self.z;
+        let [p] = if learn {
+            match model.learn_with(&input, &mut |_, p| robust_target(zc, p, clip)) {
+                Ok(before) => before,
+                // Cannot happen: the target is finite. Score without learning.
+                Err(_) => model.predict_all(&input),
+            }
+        } else {
+            model.predict_all(&input)
+        };
+        let s = self.scale;
+        Some(Predicted {
+            nll: p.nll(zc),
+            expected: Gaussian {
+                mean: ch.mean() + p.mean * s,
+                variance: p.variance * s * s,
+            },
+        })
+    }
+}
+
+/// One channel's prediction of a reading: its NLL (nats) and the expected value.
+#[derive(Clone, Copy, Debug)]
+struct Predicted {
+    nll: f32,
+    expected: Gaussian,
+}
+
+impl Predicted {
+    const NONE: Self = Self {
+        nll: 0.0,
+        expected: Gaussian {
+            mean: 0.0,
+            variance: 1.0,
+        },
+    };
 }
 
 /// A threshold multiplier: beyond `1e6` a threshold could overflow to infinity.

@@ -8,8 +8,8 @@
 
 use super::channel::{Channel, LEVELS, TEMPORAL};
 use super::quantile::Threshold;
-use super::score::ChannelScore;
-use super::{CAL_START, Detector, DetectorConfig, MAX_READING};
+use super::score::{COMPONENTS, ChannelScore, WINSOR};
+use super::{CAL_START, Detector, DetectorConfig, LOG_GAIN_MAX, MAX_READING};
 use crate::error::Error;
 use crate::gaussian::GaussianNetwork;
 use crate::math::abs;
@@ -20,13 +20,13 @@ use crate::persist::{
 /// Bytes of a saved [`DetectorConfig`].
 const CONFIG_BYTES: usize = 4 + 11 * 4 + 4;
 /// Bytes of the counters.
-const COUNTER_BYTES: usize = 8 + 8 + 4 + 4 + 4 + 4;
+const COUNTER_BYTES: usize = 8 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 4 + 4;
 /// Bytes of a saved [`Threshold`].
 const THRESHOLD_BYTES: usize = 2 * 12;
 /// Bytes of a saved [`Channel`].
 const CHANNEL_BYTES: usize = 4 + (2 + LEVELS + 2 + TEMPORAL) * 4 + 4 * 4;
 /// Bytes of a saved [`ChannelScore`].
-const SCORE_BYTES: usize = 6 * 4 + 2 * THRESHOLD_BYTES;
+const SCORE_BYTES: usize = 6 * 4 + 2 * 3 * 4 + COMPONENTS * THRESHOLD_BYTES;
 
 const SHAPE_NAMES: [&str; SHAPE_WORDS] = [
     "CH (channels)",
@@ -137,8 +137,15 @@ fn write_score<S: Sink>(out: &mut S, c: &ChannelScore) -> Result<(), S::Error> {
     ] {
         put_f32(out, v)?;
     }
-    write_threshold(out, &c.tp)?;
-    write_threshold(out, &c.tl)
+    for p in &c.persist {
+        for v in [p.last, p.lag, p.power] {
+            put_f32(out, v)?;
+        }
+    }
+    for t in &c.t {
+        write_threshold(out, t)?;
+    }
+    Ok(())
 }
 
 /// Reads a body while checking it: remembers the first invalid value and keeps reading.
@@ -240,11 +247,15 @@ where
     fn write_body<S: Sink>(&self, out: &mut S) -> Result<(), S::Error> {
         write_config(out, &self.config)?;
         put_u64(out, self.readings)?;
+        put_u64(out, self.commissioned)?;
         put_u64(out, self.gaps)?;
         put_u32(out, self.gap_run)?;
         put_u32(out, self.cross_n)?;
         put_u32(out, self.cal_n)?;
         put_u32(out, u32::from(self.frozen))?;
+        put_f32(out, self.shock)?;
+        put_f32(out, self.log_gain)?;
+        put_u32(out, self.quiet)?;
         let len = self.window.len();
         // `W <= u32::MAX` (checked by `SHAPE`).
         put_u32(out, u32::try_from(len).unwrap_or(u32::MAX))?;
@@ -316,6 +327,13 @@ where
         }
         // Counters: each learned reading counts once everywhere.
         let readings = ck.input.u64()?;
+        let at = ck.input.offset();
+        let commissioned = ck.input.u64()?;
+        ck.require(
+            commissioned <= readings,
+            at,
+            "commissioning starts after the last reading",
+        );
         let gaps = ck.input.u64()?;
         let (gap_run, gap_at) = ck.u32()?;
         ck.require(
@@ -339,6 +357,22 @@ where
             "calibration count disagrees with the readings",
         );
         ck.flag("frozen flag is neither 0 nor 1")?;
+        let at = ck.input.offset();
+        let shock = ck.finite(false)?;
+        ck.require(
+            (0.0..=1.0).contains(&shock),
+            at,
+            "share of surprising readings outside [0, 1]",
+        );
+        let at = ck.input.offset();
+        let log_gain = ck.finite(false)?;
+        ck.require(
+            (0.0..=LOG_GAIN_MAX).contains(&log_gain),
+            at,
+            "alarm budget factor out of its range",
+        );
+        // Readings since the last flag: any value (saturating) is reachable.
+        ck.u32()?;
         // Window.
         let (len, at) = ck.u32()?;
         let len = len as usize;
@@ -435,8 +469,20 @@ where
             ck.non_negative(cal_n <= 1)?;
             ck.finite(fresh)?;
             ck.finite(fresh)?;
-            ck.threshold(learned)?;
-            ck.threshold(learned)?;
+            for _ in 0..2 {
+                let at = ck.input.offset();
+                let last = ck.finite(false)?;
+                ck.require(
+                    abs(last) <= WINSOR,
+                    at,
+                    "last calibrated surprise beyond its bound",
+                );
+                ck.finite(cal_n == 0)?;
+                ck.non_negative(cal_n == 0)?;
+            }
+            for _ in 0..COMPONENTS {
+                ck.threshold(learned)?;
+            }
         }
         // Models.
         for _ in 0..CH {
@@ -471,11 +517,15 @@ where
         }
         c.two_sided = input.u32()? == 1;
         self.readings = input.u64()?;
+        self.commissioned = input.u64()?;
         self.gaps = input.u64()?;
         self.gap_run = input.u32()?;
         self.cross_n = input.u32()?;
         self.cal_n = input.u32()?;
         self.frozen = input.u32()? == 1;
+        self.shock = input.f32()?;
+        self.log_gain = input.f32()?;
+        self.quiet = input.u32()?;
         let len = input.u32()? as usize;
         self.window.clear();
         for i in 0..W {
@@ -519,8 +569,14 @@ where
             ] {
                 *v = input.f32()?;
             }
-            read_threshold(input, &mut c.tp)?;
-            read_threshold(input, &mut c.tl)?;
+            for p in &mut c.persist {
+                for v in [&mut p.last, &mut p.lag, &mut p.power] {
+                    *v = input.f32()?;
+                }
+            }
+            for t in &mut c.t {
+                read_threshold(input, t)?;
+            }
         }
         for m in &mut self.models {
             m.apply_body(input)?;
@@ -545,24 +601,24 @@ mod tests {
 
     #[test]
     fn saved_sizes_follow_the_layout() {
-        // 64 header + 52 config + 32 counters + window + 24 threshold + per channel
-        // (132 + 4 CH + 72 + model body) + 4 CRC; a model body is 72 + 4 weights.
+        // 64 header + 52 config + 52 counters + window + 24 threshold + per channel
+        // (132 + 4 CH + 168 + model body) + 4 CRC; a model body is 72 + 4 weights.
         type Tiny = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;
         assert_eq!(GaussianGln1::<2, 2, 1, 2>::WEIGHTS, 10);
         assert_eq!(
             <Tiny as Persist>::SAVED_BYTES,
-            64 + 52 + 32 + 4 + 16 + 24 + 320 + 4
+            64 + 52 + 52 + 4 + 16 + 24 + 132 + 4 + 168 + 72 + 40 + 4
         );
         type Small = Detector<2, 8, 8, 8, SmallSensorModel>;
         let body = 72 + 4 * SmallSensorModel::WEIGHTS;
         assert_eq!(
             <Small as Persist>::SAVED_BYTES,
-            64 + 52 + 32 + 4 + 4 * 8 * 2 + 24 + 2 * (132 + 8 + 72 + body) + 4
+            64 + 52 + 52 + 4 + 4 * 8 * 2 + 24 + 2 * (132 + 8 + 168 + body) + 4
         );
         type Reference = Detector<1, 16, 16, 16, SensorModel>;
         assert_eq!(
             <Reference as Persist>::SAVED_BYTES,
-            64 + 52 + 32 + 4 + 64 + 24 + 132 + 4 + 72 + 72 + 4 * SensorModel::WEIGHTS + 4
+            64 + 52 + 52 + 4 + 64 + 24 + 132 + 4 + 168 + 72 + 4 * SensorModel::WEIGHTS + 4
         );
         assert_eq!(
             <Small as Record>::SHAPE,

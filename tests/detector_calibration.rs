@@ -1,0 +1,151 @@
+//! The detector's self-calibrating mechanisms, each on a generated stream whose right answer
+//! is known, with `DetectorConfig::DEFAULT` (nothing tuned to the stream): a channel that
+//! becomes too quiet, one that becomes too noisy, a slow drift, a stream that moves to a
+//! regime unlike the one it learned (re-commissioning), a stream noisier than its thresholds
+//! expect (the alarm budget), and independent rows (no smoothing gain).
+
+use gln::detector::{ALARM_MERGE, Detector, DetectorConfig, Reason, SensorModel, Verdict};
+use gln::rng::SplitMix64;
+
+type Det1 = Detector<1, 16, 16, 16, SensorModel>;
+
+/// A sensor-like reading: a slow cycle (period 500) and noise of standard deviation `noise`.
+fn reading(t: u32, noise: f32, r: &mut SplitMix64) -> f32 {
+    let phase = t as f32 * (2.0 * core::f32::consts::PI / 500.0);
+    50.0 + 5.0 * phase.sin() + noise * r.next_normal()
+}
+
+/// Runs `n` readings of `x(t)` and returns every verdict.
+fn run(d: &mut Det1, from: u32, n: u32, mut x: impl FnMut(u32) -> f32) -> Vec<Verdict<1>> {
+    (from..from + n)
+        .map(|t| d.update(&[x(t)]).unwrap())
+        .collect()
+}
+
+/// The first flag's index in `v`, if any.
+fn first_flag(v: &[Verdict<1>]) -> Option<usize> {
+    v.iter().position(|v| v.anomaly)
+}
+
+/// Alarm events (flags more than `ALARM_MERGE` readings apart) in `v`.
+fn alarms(v: &[Verdict<1>]) -> usize {
+    let mut last: Option<usize> = None;
+    let mut n = 0;
+    for (i, _) in v.iter().enumerate().filter(|(_, v)| v.anomaly) {
+        if last.is_none_or(|l| i - l > ALARM_MERGE as usize) {
+            n += 1;
+        }
+        last = Some(i);
+    }
+    n
+}
+
+/// A detector after 4000 clean readings (noise 0.5).
+fn warmed(seed: u64) -> (Det1, SplitMix64) {
+    let mut d = Det1::with_seed(seed, DetectorConfig::DEFAULT);
+    let mut r = SplitMix64::new(seed + 100);
+    run(&mut d, 0, 4000, |t| reading(t, 0.5, &mut r));
+    (d, r)
+}
+
+#[test]
+fn a_channel_that_becomes_too_noisy_is_flagged() {
+    let (mut d, mut r) = warmed(1);
+    let v = run(&mut d, 4000, 300, |t| reading(t, 3.0, &mut r));
+    let at = first_flag(&v).expect("noise x6 not flagged");
+    assert!(at < 50, "flagged after {at} readings");
+}
+
+#[test]
+fn a_channel_that_becomes_too_quiet_is_flagged() {
+    // The noise drops 50-fold (not to zero: no repeated values, so not a stuck sensor).
+    let (mut d, mut r) = warmed(2);
+    let v = run(&mut d, 4000, 400, |t| reading(t, 0.01, &mut r));
+    let at = first_flag(&v).expect("noise / 50 not flagged");
+    assert_eq!(v[at].reason, Some(Reason::Predictability), "{:?}", v[at]);
+    // And the score ranks the quiet readings above the clean ones.
+    let (mut clean, mut r2) = warmed(2);
+    let c = run(&mut clean, 4000, 400, |t| reading(t, 0.5, &mut r2));
+    let mean = |v: &[Verdict<1>]| v[100..].iter().map(|v| v.score).sum::<f32>() / 300.0;
+    assert!(mean(&v) > 2.0 * mean(&c), "{} vs {}", mean(&v), mean(&c));
+}
+
+#[test]
+fn a_slow_drift_is_flagged_for_its_level() {
+    // 0.05 per reading: a tenth of the noise per reading, the cycle's amplitude after 100
+    // readings. (A drift five times slower, 0.01 per reading, is absorbed by the adaptive
+    // standardisation, calibration and thresholds before it stands out: not flagged.)
+    let (mut d, mut r) = warmed(3);
+    let v = run(&mut d, 4000, 1000, |t| {
+        reading(t, 0.5, &mut r) + 0.05 * (t - 4000) as f32
+    });
+    let at = first_flag(&v).expect("drift not flagged");
+    assert!(at < 500, "flagged after {at} readings");
+    assert!(
+        v.iter().any(|v| v.reason == Some(Reason::Level)),
+        "no flag for the level"
+    );
+}
+
+#[test]
+fn a_stream_in_a_regime_unlike_the_learned_one_recommissions_the_detector() {
+    // Learned at level 50; then the stream moves to level 500 with other dynamics and
+    // stays there: that is the new normal, as for a detector moved to another machine.
+    let (mut d, mut r) = warmed(4);
+    assert_eq!(d.commissioned(), 0);
+    let v = run(&mut d, 4000, 6000, |t| {
+        500.0 + 20.0 * (t as f32 * 0.05).sin() + 2.0 * r.next_normal()
+    });
+    let at = d.commissioned();
+    assert!(
+        (4000..4200).contains(&at),
+        "re-commissioned at reading {at}"
+    );
+    // It warms up again (no flags), then flags rarely: at most a few alarms in the last
+    // 4000 readings of the new regime.
+    let start = (at - 4000) as usize;
+    assert!(
+        v[start..start + 300]
+            .iter()
+            .all(|v| v.warming_up && !v.anomaly)
+    );
+    let late = alarms(&v[2000..]);
+    assert!(late <= 4, "{late} alarms in the new normal");
+    // Without the move, nothing of the kind happens.
+    let (mut clean, mut r2) = warmed(4);
+    run(&mut clean, 4000, 6000, |t| reading(t, 0.5, &mut r2));
+    assert_eq!(clean.commissioned(), 0);
+}
+
+#[test]
+fn the_alarm_budget_limits_alarms_on_a_stream_wilder_than_its_thresholds() {
+    // Heavy-tailed noise: every reading has a 2 % chance of a burst of 5-30 deviations.
+    let mut d = Det1::with_seed(5, DetectorConfig::DEFAULT);
+    let mut r = SplitMix64::new(6);
+    let v = run(&mut d, 0, 30_000, |t| {
+        let burst = if r.next_f32() < 0.02 {
+            0.5 * (5.0 + 25.0 * r.next_f32())
+        } else {
+            0.0
+        };
+        reading(t, 0.5, &mut r) + burst
+    });
+    let n = alarms(&v[10_000..]);
+    // The budget is one alarm per 1000 readings; the thresholds alone allow many more.
+    assert!(n <= 30, "{n} alarms in 20 000 readings");
+    assert!(d.sensitivity() > 1.0, "{}", d.sensitivity());
+    // A real fault still gets through: a jump of 100 deviations.
+    let f = run(&mut d, 30_000, 50, |t| reading(t, 0.5, &mut r) + 50.0);
+    assert!(
+        first_flag(&f).is_some_and(|i| i < 5),
+        "{:?}",
+        first_flag(&f)
+    );
+}
+
+#[test]
+fn on_a_clean_stream_the_budget_stays_out_of_the_way() {
+    let (mut d, mut r) = warmed(7);
+    run(&mut d, 4000, 10_000, |t| reading(t, 0.5, &mut r));
+    assert!(d.sensitivity() < 2.0, "{}", d.sensitivity());
+}

@@ -145,6 +145,19 @@ pub(crate) const fn sqrt_const(x: f32) -> f32 {
     g
 }
 
+/// Index of the largest value (the first on ties; 0 for an empty slice). NaN never wins.
+pub fn argmax(p: &[f32]) -> usize {
+    let mut best = 0;
+    let mut best_v = f32::NEG_INFINITY;
+    for (i, &v) in p.iter().enumerate() {
+        if v > best_v {
+            best = i;
+            best_v = v;
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +253,12 @@ mod tests {
         assert_eq!(sqrt_const(-1.0), 0.0);
         const C: f32 = sqrt_const(16.0);
         assert_eq!(C, 4.0);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum_and_ignores_nan() {
+        assert_eq!(argmax(&[0.1, 0.7, 0.7, 0.2]), 1);
+        assert_eq!(argmax(&[f32::NAN, 0.2, 0.1]), 1);
+        assert_eq!(argmax(&[]), 0);
     }
 }

@@ -185,7 +185,7 @@ pub(crate) fn value(rng: &mut crate::rng::SplitMix64, level: Level) -> f32 {
 #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
 mod on_target {
     use super::{CASES, LEVELS, Report, SEED, same, value};
-    use crate::gate::Gates;
+    use crate::net::gates::Gates;
     use crate::rng::SplitMix64;
 
     const MAX: usize = 80;
@@ -213,8 +213,8 @@ mod on_target {
                 let (mut wk, mut wp) = (w, w);
                 let x = x.get(..n).unwrap_or(&[]);
                 if let (Some(wk), Some(wp)) = (wk.get_mut(..n), wp.get_mut(..n)) {
-                    crate::layer::sub_scaled(wk, x, g);
-                    crate::layer::sub_scaled_portable(wp, x, g);
+                    crate::bernoulli::sub_scaled(wk, x, g);
+                    crate::bernoulli::sub_scaled_portable(wp, x, g);
                 }
                 let equal = wk.iter().zip(&wp).all(|(a, b)| same(*a, *b));
                 report.count("sub_scaled", equal);

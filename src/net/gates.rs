@@ -311,6 +311,84 @@ pub(crate) fn for_each_drawn_value<const D: usize>(
     }
 }
 
+/// The gating of a whole network: one [`Gates`] per layer, first layer outermost, ending in
+/// [`GEnd`]. Shared by every head (see [`crate::net::Net`]); its type follows from the head's
+/// layer stack ([`crate::net::Stack::Gates`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct GCons<const D: usize, const W: usize, const K: usize, R>(
+    pub(crate) Gates<D, W, K>,
+    pub(crate) R,
+);
+
+/// The end of a gate stack.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GEnd;
+
+/// What a network does with its gating, layer by layer (implemented by [`GCons`] and
+/// [`GEnd`]; not meant to be implemented elsewhere).
+pub trait GateStack<const D: usize>: Copy + PartialEq {
+    /// The contexts of every layer: `([usize; W], rest)`, first layer outermost.
+    type Ctx: Copy;
+    /// The context of every neuron of every layer for side information `z`.
+    fn contexts(&self, z: &[f32; D]) -> Self::Ctx;
+    /// Visits every layer's hyperplane components, then its offsets (the fingerprint order).
+    fn for_each_value(&self, f: &mut impl FnMut(f32));
+    /// Visits every layer's hyperplanes in drawing order (what persistence hashes).
+    fn for_each_value_by_plane(&self, f: &mut impl FnMut(f32));
+    /// Redraws every layer in place, in order, from `rng`.
+    fn redraw(&mut self, rng: &mut SplitMix64, offset_std: f32);
+    /// Draws every layer, in order, from `rng` (as the aliases' `const fn new` do).
+    fn draw(rng: &mut SplitMix64, offset_std: f32) -> Self;
+}
+
+impl<const D: usize, const W: usize, const K: usize, R: GateStack<D>> GateStack<D>
+    for GCons<D, W, K, R>
+{
+    type Ctx = ([usize; W], R::Ctx);
+
+    #[inline(always)]
+    fn contexts(&self, z: &[f32; D]) -> Self::Ctx {
+        (self.0.contexts(z), self.1.contexts(z))
+    }
+
+    fn for_each_value(&self, f: &mut impl FnMut(f32)) {
+        self.0.for_each_value(&mut *f);
+        self.1.for_each_value(f);
+    }
+
+    fn for_each_value_by_plane(&self, f: &mut impl FnMut(f32)) {
+        self.0.for_each_value_by_plane(f);
+        self.1.for_each_value_by_plane(f);
+    }
+
+    fn redraw(&mut self, rng: &mut SplitMix64, offset_std: f32) {
+        self.0.redraw(rng, offset_std);
+        self.1.redraw(rng, offset_std);
+    }
+
+    fn draw(rng: &mut SplitMix64, offset_std: f32) -> Self {
+        Self(Gates::new(rng, offset_std), R::draw(rng, offset_std))
+    }
+}
+
+impl<const D: usize> GateStack<D> for GEnd {
+    type Ctx = ();
+
+    #[inline(always)]
+    fn contexts(&self, _: &[f32; D]) {}
+
+    fn for_each_value(&self, _: &mut impl FnMut(f32)) {}
+
+    fn for_each_value_by_plane(&self, _: &mut impl FnMut(f32)) {}
+
+    fn redraw(&mut self, _: &mut SplitMix64, _: f32) {}
+
+    fn draw(_: &mut SplitMix64, _: f32) -> Self {
+        GEnd
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

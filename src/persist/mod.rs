@@ -1,0 +1,531 @@
+//! Saving and restoring models: a versioned, checksummed, little-endian byte format, with no
+//! heap.
+//!
+//! Every [`Persist`] type (each of [`Gln1`] to [`Gln4`], [`Standardizer`], the Gaussian GLNs
+//! [`GaussianGln1`](crate::gaussian::GaussianGln1) to
+//! [`GaussianGln4`](crate::gaussian::GaussianGln4), the anomaly
+//! [`Detector`](crate::detector::Detector), and pairs of them) writes its whole state into a caller-provided buffer of exactly
+//! [`Persist::SAVED_BYTES`] bytes, a `const`, so the buffer can be sized statically:
+//!
+//! ```
+//! use gln::{Config, Gln2, Input, Persist, Standardizer};
+//!
+//! type Model = Gln2<3, 3, 8, 2, 4>;
+//! let mut model = Model::new(42, Config::DEFAULT);
+//! let mut scale = Standardizer::<3>::new(1e-3);
+//! let z = scale.update_transform(&[20.5, 0.31, 1013.0])?;
+//! model.learn(&Input::from_side(&z)?, true);
+//!
+//! // The model and its statistics together, in one buffer sized at compile time.
+//! let mut buf = [0u8; <(Model, Standardizer<3>)>::SAVED_BYTES];
+//! (model.clone(), scale).save(&mut buf)?;
+//!
+//! // After a reset: restore into models built the usual way (any seed).
+//! let mut restored = (Model::new(0, Config::DEFAULT), Standardizer::<3>::new(1.0));
+//! restored.load(&buf)?;
+//! assert_eq!(restored.0.fingerprint(), model.fingerprint());
+//! # Ok::<(), gln::Error>(())
+//! ```
+//!
+//! # What is checked on load
+//! Loading checks everything before it changes anything, and a failed load leaves the target
+//! bit-for-bit as it was: the magic number, the format version, the record length (truncated
+//! bytes), the CRC-32 (corrupt bytes), the kind of model, its shape (every const parameter of
+//! the type), the configuration ([`Config::check`]), every value (weights finite and within
+//! `[-beta, beta]`, statistics finite, unused fields zero), and that this build draws the
+//! same hyperplanes from the saved seed as the build that saved it. The errors are
+//! [`Error::Persist`] with a [`PersistError`] naming the problem, or
+//! [`Error::InvalidConfig`].
+//!
+//! # Byte layout (format version 1)
+//! A *record* is one model or one [`Standardizer`]; a pair saves two records back to back.
+//! All integers and floats are little-endian; floats are stored as their IEEE-754 bits, so
+//! the same state gives the same bytes on every target (host and board alike).
+//!
+//! | offset | size | field |
+//! |---:|---:|---|
+//! | 0 | 4 | magic `GLNm` (`47 4C 4E 6D`) |
+//! | 4 | 2 | format version (`u16`, 1) |
+//! | 6 | 2 | kind (`u16`): 1 Bernoulli GLN, 2 standardiser, 3 Gaussian GLN, 4 detector |
+//! | 8 | 4 | record length in bytes, header and CRC included (`u32`) |
+//! | 12 | 4 | reserved, 0 |
+//! | 16 | 48 | shape: 12 × `u32`, by kind (below); unused words 0 |
+//! | 64 | L − 68 | body, by kind (below) |
+//! | L − 4 | 4 | CRC-32 (IEEE 802.3, reflected, as zlib's `crc32`) of bytes `0 .. L − 4` |
+//!
+//! Shape of a Bernoulli GLN (kind 1): `depth, D, B, K, C, N, width_1, ..., width_depth`
+//! (the last width is 1). Its body:
+//!
+//! | offset | size | field |
+//! |---:|---:|---|
+//! | 64 | 8 | seed (`u64`) |
+//! | 72 | 8 | step count (`u64`) |
+//! | 80 | 40 | config: `eps`, `beta` (`f32`); schedule tag (`u32`: 0 constant, 1 inverse-time, 2 hyperbolic) and its three parameters (`f32`: `eta, 0, 0` / `c, max, 0` / `a, b, max`); `floor`, step scale (`f32`: `+inf` for `StepScale::None`, else the `HiddenFanIn` reference); init tag (`u32`: 0 zero, 1 average); `offset_std` (`f32`) |
+//! | 120 | 8 | FNV-1a hash of the hyperplanes, in drawing order (`u64`) |
+//! | 128 | 4 × `WEIGHTS` | the weights (`f32`), in [`Gln3::for_each_weight`] order |
+//!
+//! So `SAVED_BYTES = 132 + 4 · WEIGHTS`. The hyperplanes are not stored: they are redrawn
+//! from the seed on load (and checked against the hash). The per-row clipping bounds are
+//! derived state, recomputed on load.
+//!
+//! Shape of a standardiser (kind 2): `D`. Its body: count (`u64`), `offset` (`f32`), the `D`
+//! means then the `D` `M2` sums (`f32`): `SAVED_BYTES = 80 + 8 · D`.
+//!
+//! A Gaussian GLN (kind 3) has the shape words of a Bernoulli GLN and the same body but for
+//! its configuration, a [`GaussianConfig`](crate::gaussian::GaussianConfig) of 48 bytes at
+//! offset 80: `sigma2_min`, `sigma2_max`, `beta`, `mean_bound` (`f32`), the learning rate (24
+//! bytes, as above: schedule tag, three parameters, floor, step scale), `normalized` (`u32`, 0
+//! or 1), `offset_std` (`f32`). The hyperplane hash is at 128 and the weights (in
+//! [`GaussianGln3::for_each_weight`](crate::gaussian::GaussianGln3::for_each_weight) order)
+//! at 136: `SAVED_BYTES = 140 + 4 · WEIGHTS`.
+//!
+//! A detector (kind 4) is one record holding its whole state, its models' bodies included:
+//! see [`Detector`](crate::detector::Detector)'s persistence section for the layout. Loading
+//! one also refuses states the detector cannot reach (counters that disagree, a window not
+//! cleared after a long gap, a negative variance, ...), so that a restored detector continues
+//! exactly as the saved one would have.
+//!
+//! Any change to this layout, to the meaning of a field, or to how hyperplanes are drawn from
+//! a seed must bump [`FORMAT_VERSION`]; `tests/persist_golden.rs` holds saved bytes that
+//! fail loudly if it is forgotten.
+//!
+//! # Streams
+//! [`Persist::save_to`] and [`Persist::load_from`] work through a [`Sink`] or [`Source`]
+//! (e.g. a flash region, see the `storage` feature) so a large model needs no RAM buffer of
+//! its size: loading reads the bytes twice, once to check them and once to apply them.
+
+mod config;
+pub(crate) mod format;
+mod net;
+mod standardizer;
+
+#[doc(hidden)]
+pub use format::Body;
+pub use format::{
+    CRC_BYTES, Crc32, FORMAT_VERSION, HEADER_BYTES, MAGIC, PersistError, SHAPE_WORDS, Sink, Source,
+    crc32, kind,
+};
+pub(crate) use format::{le_u32, put_f32, put_u32, put_u64};
+
+use crate::error::Error;
+use format::{CrcSink, Header, header_fields};
+
+/// Why loading from a [`Source`] failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LoadError<E> {
+    /// Reading failed.
+    Read(E),
+    /// The bytes are not a valid record for the target.
+    Invalid(Error),
+}
+
+impl<E> From<Error> for LoadError<E> {
+    fn from(e: Error) -> Self {
+        LoadError::Invalid(e)
+    }
+}
+
+pub(crate) mod sealed {
+    pub trait Sealed {}
+}
+
+/// A type whose whole state saves to bytes and loads back: [`Gln1`] to [`Gln4`],
+/// [`Standardizer`], the Gaussian GLNs, the [`Detector`](crate::detector::Detector), and
+/// pairs of `Persist` types (saved back to back, loaded all or nothing).
+///
+/// Sealed: only this crate's types implement it.
+pub trait Persist: sealed::Sealed + Sized {
+    /// Exact number of bytes [`save`](Self::save) writes; a `const`, so a buffer can be sized
+    /// at compile time (`[0u8; Model::SAVED_BYTES]` with the trait in scope).
+    const SAVED_BYTES: usize;
+
+    /// Writes the state into `sink`.
+    ///
+    /// # Errors
+    /// The sink's first error; the sink may then hold part of the bytes.
+    fn save_to<S: Sink>(&self, sink: &mut S) -> Result<(), S::Error>;
+
+    /// Reads one saved state from `source` and checks all of it (see the [module
+    /// docs](crate::persist)) without a target.
+    ///
+    /// # Errors
+    /// [`LoadError::Read`] for a read error, [`LoadError::Invalid`] for invalid bytes.
+    fn check_from<S: Source>(source: &mut S) -> Result<(), LoadError<S::Error>>;
+
+    /// Applies bytes that [`check_from`](Self::check_from) accepted. Not for direct use.
+    #[doc(hidden)]
+    fn apply_from<S: Source>(&mut self, source: &mut S) -> Result<(), S::Error>;
+
+    /// A value to load into (any seed, default configuration). Not for direct use.
+    #[doc(hidden)]
+    fn blank() -> Self;
+
+    /// Saves the state into the start of `out`; returns the number of bytes written,
+    /// [`SAVED_BYTES`](Self::SAVED_BYTES).
+    ///
+    /// # Errors
+    /// [`PersistError::BufferTooSmall`] if `out` is shorter than `SAVED_BYTES`; nothing is
+    /// written then.
+    fn save(&self, out: &mut [u8]) -> Result<usize, Error> {
+        if out.len() < Self::SAVED_BYTES {
+            return Err(PersistError::BufferTooSmall {
+                needed: Self::SAVED_BYTES,
+                found: out.len(),
+            }
+            .into());
+        }
+        let mut sink = SliceSink { buf: out, pos: 0 };
+        self.save_to(&mut sink)?;
+        Ok(sink.pos)
+    }
+
+    /// Checks that `bytes` start with a valid saved state for this type, without a target.
+    /// Bytes after the saved state are ignored.
+    ///
+    /// # Errors
+    /// See the [module docs](crate::persist): [`Error::Persist`] or [`Error::InvalidConfig`].
+    fn check(bytes: &[u8]) -> Result<(), Error> {
+        Self::check_from(&mut SliceSource::new(bytes)).map_err(LoadError::into_inner)
+    }
+
+    /// Replaces the whole state with the one saved at the start of `bytes` (bytes after it are
+    /// ignored). Everything is checked first: on error, nothing changes.
+    ///
+    /// The hyperplanes are redrawn from the saved seed, so the target may have been built
+    /// with any seed and configuration. After a successful load the target has the same
+    /// [`fingerprint`](crate::Gln3::fingerprint), configuration and seed as the saved model,
+    /// and computes the same bits from then on.
+    ///
+    /// # Errors
+    /// See the [module docs](crate::persist): [`Error::Persist`] or [`Error::InvalidConfig`].
+    fn load(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.load_from(&mut SliceSource::new(bytes))
+            .map_err(LoadError::into_inner)
+    }
+
+    /// [`load`](Self::load) from a [`Source`]: reads the bytes once to check all of them,
+    /// rewinds, and reads them again to apply them, so no RAM buffer is needed.
+    ///
+    /// # Errors
+    /// [`LoadError::Invalid`] for invalid bytes: nothing changes then. [`LoadError::Read`]
+    /// for a read error: nothing changes if it happens while checking; if the source fails
+    /// while applying bytes it has just delivered once, the target is left consistent (every
+    /// weight finite and in its box, the saved configuration) but holds zeros in place of
+    /// the values it could not read again, and should be reset or reloaded.
+    fn load_from<S: Source>(&mut self, source: &mut S) -> Result<(), LoadError<S::Error>> {
+        Self::check_from(source)?;
+        source.rewind().map_err(LoadError::Read)?;
+        self.apply_from(source).map_err(LoadError::Read)
+    }
+
+    /// A new value holding the state saved at the start of `bytes`.
+    ///
+    /// The value is built on the stack: for a model too large for it, [`load`](Self::load)
+    /// into a `static` instead.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let mut v = Self::blank();
+        v.load(bytes)?;
+        Ok(v)
+    }
+}
+
+impl LoadError<Error> {
+    fn into_inner(self) -> Error {
+        match self {
+            LoadError::Read(e) | LoadError::Invalid(e) => e,
+        }
+    }
+}
+
+/// One record: a model or a standardiser. Implemented by each persistent type; the header,
+/// CRC and the checks common to all records are in this module. A new kind (the Gaussian GLN,
+/// the detector) implements this trait and `sealed::Sealed`, and gets [`Persist`] from the
+/// blanket impl.
+#[doc(hidden)]
+pub trait Record: sealed::Sealed + Sized {
+    /// Its [`kind`] tag.
+    const KIND: u16;
+    /// Its shape words (the type's const parameters).
+    const SHAPE: [u32; SHAPE_WORDS];
+    /// The name of each shape word, for [`PersistError::WrongShape`].
+    const SHAPE_NAMES: [&'static str; SHAPE_WORDS];
+    /// Bytes of its body.
+    const BODY_BYTES: usize;
+    /// Writes exactly `BODY_BYTES`.
+    fn write_body<S: Sink>(&self, out: &mut S) -> Result<(), S::Error>;
+    /// Reads exactly `BODY_BYTES` and checks every value; `Ok(Err(..))` names the first
+    /// invalid one (the CRC is checked after, and wins).
+    fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error>;
+    /// Reads exactly `BODY_BYTES` that `check_body` accepted into `self`.
+    fn apply_body<S: Source>(&mut self, input: &mut Body<'_, S>) -> Result<(), S::Error>;
+    /// A value to load into.
+    fn blank() -> Self;
+}
+
+impl<T: Record> Persist for T {
+    const SAVED_BYTES: usize = {
+        let n = HEADER_BYTES + T::BODY_BYTES + CRC_BYTES;
+        assert!(n <= u32::MAX as usize, "a saved model must be under 4 GiB");
+        n
+    };
+
+    fn save_to<S: Sink>(&self, sink: &mut S) -> Result<(), S::Error> {
+        let mut out = CrcSink {
+            inner: sink,
+            crc: Crc32::new(),
+        };
+        let mut header = [0u8; HEADER_BYTES];
+        let fields = header_fields(T::KIND, Self::SAVED_BYTES as u32, &T::SHAPE);
+        for (dst, src) in header.iter_mut().zip(fields.iter().flatten()) {
+            *dst = *src;
+        }
+        out.write(&header)?;
+        self.write_body(&mut out)?;
+        let crc = out.crc.finish();
+        sink.write(&crc.to_le_bytes())
+    }
+
+    fn check_from<S: Source>(source: &mut S) -> Result<(), LoadError<S::Error>> {
+        let mut header = [0u8; HEADER_BYTES];
+        let (magic, rest) = header.split_at_mut(MAGIC.len());
+        source.read(magic).map_err(LoadError::Read)?;
+        if *magic != MAGIC {
+            return Err(PersistError::BadMagic.into_load());
+        }
+        source.read(rest).map_err(LoadError::Read)?;
+        let h = Header::parse(&header);
+        if h.version != FORMAT_VERSION {
+            return Err(PersistError::UnsupportedVersion {
+                found: h.version,
+                supported: FORMAT_VERSION,
+            }
+            .into_load());
+        }
+        let min = (HEADER_BYTES + CRC_BYTES) as u32;
+        if h.length < min {
+            return Err(PersistError::BadLength { found: h.length }.into_load());
+        }
+        // The kind, shape and length decide whether the body can be parsed; the CRC is
+        // checked first either way, so corrupt bytes are reported as corrupt.
+        let layout_error = if h.kind != T::KIND {
+            Some(PersistError::WrongKind {
+                expected: T::KIND,
+                found: h.kind,
+            })
+        } else if let Some(e) = shape_error::<T>(&h.shape) {
+            Some(e)
+        } else if h.length != Self::SAVED_BYTES as u32 {
+            Some(PersistError::WrongLength {
+                expected: Self::SAVED_BYTES as u32,
+                found: h.length,
+            })
+        } else if h.reserved != 0 {
+            Some(PersistError::BadValue {
+                offset: 12,
+                what: "reserved header field is not zero",
+            })
+        } else {
+            None
+        };
+        let mut crc = Crc32::new();
+        crc.update(&header);
+        let mut body = Body {
+            inner: source,
+            crc,
+            pos: HEADER_BYTES as u32,
+        };
+        let value_error = if layout_error.is_some() {
+            // Read the rest only for the CRC.
+            let mut left = (h.length as usize).saturating_sub(HEADER_BYTES + CRC_BYTES);
+            let mut chunk = [0u8; 64];
+            while left > 0 {
+                let n = left.min(chunk.len());
+                let part = chunk.get_mut(..n).unwrap_or(&mut []);
+                body.read(part).map_err(LoadError::Read)?;
+                left = left.saturating_sub(n);
+            }
+            None
+        } else {
+            T::check_body(&mut body).map_err(LoadError::Read)?.err()
+        };
+        let computed = body.crc.finish();
+        let mut stored = [0u8; 4];
+        body.inner.read(&mut stored).map_err(LoadError::Read)?;
+        let stored = u32::from_le_bytes(stored);
+        if stored != computed {
+            return Err(PersistError::Crc { stored, computed }.into_load());
+        }
+        if let Some(e) = layout_error {
+            return Err(e.into_load());
+        }
+        match value_error {
+            Some(e) => Err(LoadError::Invalid(e)),
+            None => Ok(()),
+        }
+    }
+
+    fn apply_from<S: Source>(&mut self, source: &mut S) -> Result<(), S::Error> {
+        let mut header = [0u8; HEADER_BYTES];
+        source.read(&mut header)?;
+        let mut body = Body {
+            inner: source,
+            crc: Crc32::new(),
+            pos: HEADER_BYTES as u32,
+        };
+        self.apply_body(&mut body)?;
+        let mut crc = [0u8; 4];
+        source.read(&mut crc)
+    }
+
+    fn blank() -> Self {
+        T::blank()
+    }
+}
+
+impl<A: Persist, B: Persist> sealed::Sealed for (A, B) {}
+
+/// Two states saved back to back (e.g. a model and its [`Standardizer`]), loaded all or
+/// nothing: both are checked before either changes.
+impl<A: Persist, B: Persist> Persist for (A, B) {
+    const SAVED_BYTES: usize = A::SAVED_BYTES + B::SAVED_BYTES;
+
+    fn save_to<S: Sink>(&self, sink: &mut S) -> Result<(), S::Error> {
+        self.0.save_to(sink)?;
+        self.1.save_to(sink)
+    }
+
+    fn check_from<S: Source>(source: &mut S) -> Result<(), LoadError<S::Error>> {
+        A::check_from(source)?;
+        B::check_from(source)
+    }
+
+    fn apply_from<S: Source>(&mut self, source: &mut S) -> Result<(), S::Error> {
+        self.0.apply_from(source)?;
+        self.1.apply_from(source)
+    }
+
+    fn blank() -> Self {
+        (A::blank(), B::blank())
+    }
+}
+
+impl PersistError {
+    fn into_load<E>(self) -> LoadError<E> {
+        LoadError::Invalid(Error::Persist(self))
+    }
+}
+
+fn shape_error<T: Record>(found: &[u32; SHAPE_WORDS]) -> Option<PersistError> {
+    T::SHAPE
+        .iter()
+        .zip(found)
+        .zip(&T::SHAPE_NAMES)
+        .find(|((e, f), _)| e != f)
+        .map(|((&expected, &found), &what)| PersistError::WrongShape {
+            what,
+            expected,
+            found,
+        })
+}
+
+/// Writes to a byte slice that the caller has checked is long enough.
+struct SliceSink<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Sink for SliceSink<'_> {
+    type Error = Error;
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let end = self.pos.saturating_add(bytes.len());
+        let found = self.buf.len();
+        let dst = self
+            .buf
+            .get_mut(self.pos..end)
+            .ok_or(PersistError::BufferTooSmall { needed: end, found })?;
+        dst.copy_from_slice(bytes);
+        self.pos = end;
+        Ok(())
+    }
+}
+
+/// Reads from a byte slice; reading past its end is [`PersistError::Truncated`].
+struct SliceSource<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    /// The record length in the header, if the bytes start with one (for the error).
+    record_len: usize,
+}
+
+impl<'a> SliceSource<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        let record_len = match bytes.get(..4) {
+            Some(m) if m == MAGIC => le_u32(bytes, 8) as usize,
+            _ => 0,
+        };
+        Self {
+            bytes,
+            pos: 0,
+            record_len,
+        }
+    }
+}
+
+impl Source for SliceSource<'_> {
+    type Error = Error;
+    fn read(&mut self, out: &mut [u8]) -> Result<(), Error> {
+        let end = self.pos.saturating_add(out.len());
+        let src = self
+            .bytes
+            .get(self.pos..end)
+            .ok_or(PersistError::Truncated {
+                needed: end.max(self.record_len),
+                found: self.bytes.len(),
+            })?;
+        out.copy_from_slice(src);
+        self.pos = end;
+        Ok(())
+    }
+
+    fn rewind(&mut self) -> Result<(), Error> {
+        self.pos = 0;
+        Ok(())
+    }
+}
+
+/// Reads `f32` values for `restore`; after a read error, yields 0.0 (inside every box) and
+/// keeps the first error.
+pub(crate) struct Values<'b, 'a, S: Source> {
+    input: &'b mut Body<'a, S>,
+    error: Option<S::Error>,
+}
+
+impl<'b, 'a, S: Source> Values<'b, 'a, S> {
+    pub(crate) fn new(input: &'b mut Body<'a, S>) -> Self {
+        Self { input, error: None }
+    }
+
+    pub(crate) fn next(&mut self) -> f32 {
+        if self.error.is_some() {
+            return 0.0;
+        }
+        match self.input.f32() {
+            Ok(v) => v,
+            Err(e) => {
+                self.error = Some(e);
+                0.0
+            }
+        }
+    }
+
+    pub(crate) fn finish(self) -> Result<(), S::Error> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}

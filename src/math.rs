@@ -14,7 +14,7 @@
 ///
 /// micromath's approximate `exp` was tried here as an opt-in fast path and dropped: the same
 /// MNIST accuracy, but more instructions per `learn` on the Cortex-M4F (+7%) and M0 (+6%)
-/// and no gain on x86-64 (see `notes/issue-2.md`).
+/// and no gain on x86-64 (see `docs/design.md`).
 #[inline]
 pub fn exp(x: f32) -> f32 {
     libm::expf(x)

@@ -1,7 +1,7 @@
 //! Saving and restoring models: a versioned, checksummed, little-endian byte format, with no
 //! heap.
 //!
-//! Every [`Persist`] type (each of [`Gln1`] to [`Gln4`], [`Standardizer`], the Gaussian GLNs
+//! Every [`Persist`] type (each of [`Gln1`](crate::Gln1) to [`Gln4`](crate::Gln4), [`Standardizer`](crate::Standardizer), the Gaussian GLNs
 //! [`GaussianGln1`](crate::gaussian::GaussianGln1) to
 //! [`GaussianGln4`](crate::gaussian::GaussianGln4), the anomaly
 //! [`Detector`](crate::detector::Detector), and pairs of them) writes its whole state into a caller-provided buffer of exactly
@@ -37,55 +37,16 @@
 //! [`Error::Persist`] with a [`PersistError`] naming the problem, or
 //! [`Error::InvalidConfig`].
 //!
-//! # Byte layout (format version 1)
-//! A *record* is one model or one [`Standardizer`]; a pair saves two records back to back.
-//! All integers and floats are little-endian; floats are stored as their IEEE-754 bits, so
-//! the same state gives the same bytes on every target (host and board alike).
+//! # Byte layout
+//! Every record is a 64-byte header (magic `GLNm`, format version, kind, length, shape
+//! words), a body by kind, and a CRC-32; all little-endian, floats as their IEEE-754 bits,
+//! so the same state gives the same bytes on every target. The layouts of every kind are in
+//! `docs/format.md` in the repository. The pieces live in layers: the `format` leaf (header,
+//! CRC, sinks and sources, [`PersistError`]; it knows no model), this module (the
+//! [`Persist`] trait), and one record per kind: every GLN of either family and any depth
+//! (written once for the generic network), the [`Standardizer`](crate::Standardizer), the detector.
 //!
-//! | offset | size | field |
-//! |---:|---:|---|
-//! | 0 | 4 | magic `GLNm` (`47 4C 4E 6D`) |
-//! | 4 | 2 | format version (`u16`, 1) |
-//! | 6 | 2 | kind (`u16`): 1 Bernoulli GLN, 2 standardiser, 3 Gaussian GLN, 4 detector |
-//! | 8 | 4 | record length in bytes, header and CRC included (`u32`) |
-//! | 12 | 4 | reserved, 0 |
-//! | 16 | 48 | shape: 12 × `u32`, by kind (below); unused words 0 |
-//! | 64 | L − 68 | body, by kind (below) |
-//! | L − 4 | 4 | CRC-32 (IEEE 802.3, reflected, as zlib's `crc32`) of bytes `0 .. L − 4` |
-//!
-//! Shape of a Bernoulli GLN (kind 1): `depth, D, B, K, C, N, width_1, ..., width_depth`
-//! (the last width is 1). Its body:
-//!
-//! | offset | size | field |
-//! |---:|---:|---|
-//! | 64 | 8 | seed (`u64`) |
-//! | 72 | 8 | step count (`u64`) |
-//! | 80 | 40 | config: `eps`, `beta` (`f32`); schedule tag (`u32`: 0 constant, 1 inverse-time, 2 hyperbolic) and its three parameters (`f32`: `eta, 0, 0` / `c, max, 0` / `a, b, max`); `floor`, step scale (`f32`: `+inf` for `StepScale::None`, else the `HiddenFanIn` reference); init tag (`u32`: 0 zero, 1 average); `offset_std` (`f32`) |
-//! | 120 | 8 | FNV-1a hash of the hyperplanes, in drawing order (`u64`) |
-//! | 128 | 4 × `WEIGHTS` | the weights (`f32`), in [`Gln3::for_each_weight`] order |
-//!
-//! So `SAVED_BYTES = 132 + 4 · WEIGHTS`. The hyperplanes are not stored: they are redrawn
-//! from the seed on load (and checked against the hash). The per-row clipping bounds are
-//! derived state, recomputed on load.
-//!
-//! Shape of a standardiser (kind 2): `D`. Its body: count (`u64`), `offset` (`f32`), the `D`
-//! means then the `D` `M2` sums (`f32`): `SAVED_BYTES = 80 + 8 · D`.
-//!
-//! A Gaussian GLN (kind 3) has the shape words of a Bernoulli GLN and the same body but for
-//! its configuration, a [`GaussianConfig`](crate::gaussian::GaussianConfig) of 48 bytes at
-//! offset 80: `sigma2_min`, `sigma2_max`, `beta`, `mean_bound` (`f32`), the learning rate (24
-//! bytes, as above: schedule tag, three parameters, floor, step scale), `normalized` (`u32`, 0
-//! or 1), `offset_std` (`f32`). The hyperplane hash is at 128 and the weights (in
-//! [`GaussianGln3::for_each_weight`](crate::gaussian::GaussianGln3::for_each_weight) order)
-//! at 136: `SAVED_BYTES = 140 + 4 · WEIGHTS`.
-//!
-//! A detector (kind 4) is one record holding its whole state, its models' bodies included:
-//! see [`Detector`](crate::detector::Detector)'s persistence section for the layout. Loading
-//! one also refuses states the detector cannot reach (counters that disagree, a window not
-//! cleared after a long gap, a negative variance, ...), so that a restored detector continues
-//! exactly as the saved one would have.
-//!
-//! Any change to this layout, to the meaning of a field, or to how hyperplanes are drawn from
+//! Any change to a layout, to the meaning of a field, or to how hyperplanes are drawn from
 //! a seed must bump [`FORMAT_VERSION`]; `tests/persist_golden.rs` holds saved bytes that
 //! fail loudly if it is forgotten.
 //!
@@ -130,8 +91,8 @@ pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
-/// A type whose whole state saves to bytes and loads back: [`Gln1`] to [`Gln4`],
-/// [`Standardizer`], the Gaussian GLNs, the [`Detector`](crate::detector::Detector), and
+/// A type whose whole state saves to bytes and loads back: [`Gln1`](crate::Gln1) to [`Gln4`](crate::Gln4),
+/// [`Standardizer`](crate::Standardizer), the Gaussian GLNs, the [`Detector`](crate::detector::Detector), and
 /// pairs of `Persist` types (saved back to back, loaded all or nothing).
 ///
 /// Sealed: only this crate's types implement it.
@@ -388,7 +349,7 @@ impl<T: Record> Persist for T {
 
 impl<A: Persist, B: Persist> sealed::Sealed for (A, B) {}
 
-/// Two states saved back to back (e.g. a model and its [`Standardizer`]), loaded all or
+/// Two states saved back to back (e.g. a model and its [`Standardizer`](crate::Standardizer)), loaded all or
 /// nothing: both are checked before either changes.
 impl<A: Persist, B: Persist> Persist for (A, B) {
     const SAVED_BYTES: usize = A::SAVED_BYTES + B::SAVED_BYTES;

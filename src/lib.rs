@@ -86,8 +86,6 @@ pub mod explain;
 pub mod gaussian;
 pub mod hash;
 mod input;
-#[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
-#[allow(unsafe_code)]
 mod kernels;
 pub mod math;
 pub mod net;

@@ -81,7 +81,6 @@ pub const LANES: usize = 16;
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     // Cortex-M with an FPU: the same operations with load-multiple instructions.
-    #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
     if let Some(s) = crate::kernels::dot(a, b) {
         return s;
     }

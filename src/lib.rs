@@ -84,6 +84,7 @@ pub mod detector;
 mod error;
 pub mod explain;
 pub mod gaussian;
+#[doc(hidden)] // the fingerprints' hash, public for the board crates
 pub mod hash;
 mod input;
 mod kernels;

@@ -59,6 +59,7 @@ pub(crate) fn abs(x: f32) -> f32 {
     f32::from_bits(x.to_bits() & 0x7fff_ffff)
 }
 
+#[doc(hidden)] // an implementation detail of `dot` (documented there)
 /// Number of partial sums in [`dot`].
 pub const LANES: usize = 16;
 

@@ -309,7 +309,7 @@ pub(crate) fn for_each_drawn_value<const D: usize>(
     }
 }
 
-/// The gating of a whole network: one [`Gates`] per layer, first layer outermost, ending in
+/// The gating of a whole network: one `Gates` per layer, first layer outermost, ending in
 /// [`GEnd`]. Shared by every head (see [`crate::net::Net`]); its type follows from the head's
 /// layer stack ([`crate::net::Stack::Gates`]).
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -13,6 +13,7 @@
 pub(crate) mod gates;
 mod stack;
 
+#[doc(hidden)] // the gating of a stack: named by `Stack::Gates`, never by a user
 pub use gates::{GCons, GEnd, GateStack};
 pub use stack::{Cons, End, MAX_DEPTH, Stack};
 

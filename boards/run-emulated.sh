@@ -6,7 +6,11 @@
 #     under -icount shift=0, stack depths: all deterministic), and its exit status (a board
 #     exits with failure when its fingerprint is not the reference);
 #   - every binary's .text/.data/.bss (arm-none-eabi-size) with boards/expected/sizes.txt
-#     (.text to within TEXT_SLACK bytes, below).
+#     (.text to within TEXT_SLACK bytes, below);
+#   - the replay and pretrained boards (mps2-an386 `replay`, `pretrained`) with the host: the
+#     host's examples/replay on the same log (and examples/pretrain's saved bytes), run now,
+#     must print the same tally and fingerprints as the board under QEMU. Nothing is stored:
+#     a change of the detector changes both sides.
 # Any difference, failure or timeout fails the script, loudly.
 #
 #   boards/run-emulated.sh            check everything
@@ -36,6 +40,7 @@ expected="$here/expected"
 # repository and cargo's home to fixed names. (No board sets rustflags of its own: the link
 # scripts come from each build.rs.)
 repo="$(cd "$here/.." && pwd)"
+host_rustflags="${RUSTFLAGS:-}"
 export RUSTFLAGS="--remap-path-prefix=$repo=/gln --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo ${RUSTFLAGS:-}"
 
 bless=0
@@ -70,11 +75,18 @@ emulated=(
     "mps2-an500:mps2-an500"
     "mps2-an505:mps2-an505"
 )
-# board crate : binary (built only; they need a debug probe to run)
+# board crate : binary (built only; they need a debug probe to run, or, for `sizes`, are
+# library-only size binaries that are never run)
 physical=(
     "nrf52840-dk:nrf52840-dk"
     "nucleo-f411re:nucleo-f411re"
     "rpi-pico:rpi-pico"
+    "nrf52840-dk-embassy:nrf52840-dk-embassy"
+    "rpi-pico-embassy:rpi-pico-embassy"
+    "nucleo-f411re-rtic:nucleo-f411re-rtic"
+    "microbit-v2-imu:microbit-v2-imu"
+    "sizes:lib-detector-small-1ch lib-detector-small lib-detector-1ch lib-detector"
+    "sizes-m0:lib-detector-small-1ch lib-detector-small lib-detector-1ch lib-detector"
 )
 
 target_of() { sed -n 's/^target = "\(.*\)"/\1/p' "$1/.cargo/config.toml" | head -n 1; }
@@ -146,6 +158,65 @@ for entry in "${emulated[@]}"; do
         fi
     done
 done
+
+# The host side of the replay checks, built as the README says (without the boards' flags).
+host_example() { # example args...
+    local example="$1"
+    shift
+    (cd "$repo" && RUSTFLAGS="$host_rustflags" cargo run --release --quiet --example "$example" -- "$@")
+}
+
+# The lines a board and the host replay must agree on: the tally, the restored and the final
+# fingerprints.
+agreed() {
+    sed -n -E 's/^summary: (rows [0-9]+, dropped [0-9]+, rejected [0-9]+, flagged [0-9]+).*/\1/p
+        s/^restored .*: ([0-9]+ readings learned, fingerprint [0-9a-f]{16})$/restored \1/p
+        s/^detector fingerprint ([0-9a-f]{16})$/fingerprint \1/p' "$1"
+}
+
+host_check() { # name board-run-args... -- host-replay-args...
+    local name="$1" board=() host=()
+    shift
+    while [ "$1" != -- ]; do board+=("$1"); shift; done
+    shift
+    host=("$@")
+    echo "== run mps2-an386 ${board[*]} (checked against the host replay)"
+    local status=0
+    (cd mps2-an386 && timeout 300 cargo run --release --quiet "${board[@]}") \
+        >"$out/$name.run" 2>"$out/$name.err" || status=$?
+    cat "$out/$name.run"
+    if [ "$status" != 0 ]; then
+        cat "$out/$name.err" >&2
+        fail "mps2-an386 $name exited with status $status"
+        return
+    fi
+    if ! host_example replay "${host[@]}" >"$out/$name.host" 2>&1; then
+        cat "$out/$name.host" >&2
+        fail "host replay ${host[*]} failed"
+        return
+    fi
+    if ! grep -q '^fingerprint ' <(agreed "$out/$name.host"); then
+        fail "host replay ${host[*]}: no fingerprint"
+    elif ! diff -u <(agreed "$out/$name.host") <(agreed "$out/$name.run"); then
+        fail "mps2-an386 $name differs from the host replay (diff above: host, then board)"
+    else
+        echo "   same as the host: $(agreed "$out/$name.run" | tr '\n' ';')"
+    fi
+}
+
+replay_log="$here/data/machine-day4.csv"
+host_check replay --bin replay -- "$replay_log"
+
+# A model trained on the host, shipped in flash: four days of the machine, then the fifth
+# (the replay's log) on the board and on the host.
+pretrained="$here/target/pretrained/machine.bin"
+if host_example machine_log --to 2880 >"$out/train.csv" &&
+    host_example pretrain "$out/train.csv" --out "$pretrained"; then
+    GLN_PRETRAINED="$pretrained" host_check pretrained --features pretrained --bin pretrained \
+        -- "$replay_log" --restore "$pretrained"
+else
+    fail "examples/pretrain failed"
+fi
 
 echo "== sizes"
 cat "$sizes"

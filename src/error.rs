@@ -81,8 +81,8 @@ impl fmt::Display for Error {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+// `core::error::Error` (Rust 1.81): the same trait as `std::error::Error`, without `std`.
+impl core::error::Error for Error {}
 
 impl From<crate::persist::format::PersistError> for Error {
     fn from(e: crate::persist::format::PersistError) -> Self {

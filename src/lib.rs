@@ -50,6 +50,8 @@
 //! outside `[0, 1]`), and labels when they are used. A rejected call returns an [`Error`] and
 //! changes nothing.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
+// On docs.rs (`--cfg docsrs`, nightly): each feature-gated item is marked with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // `unsafe` only in `kernels` (Cortex-M FPU inner loops, audited there); nowhere else.
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]

@@ -124,8 +124,7 @@ impl fmt::Display for NotFresh {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for NotFresh {}
+impl core::error::Error for NotFresh {}
 
 /// A [`Sink`](crate::persist::Sink) that hashes what is saved into it (FNV-1a), so the
 /// saved bytes of a model can be part of a fingerprint without a buffer of their size.

@@ -1,11 +1,39 @@
 //! Checkpoints in NOR flash through the [`embedded_storage`] traits (feature `storage`).
 //!
-//! [`Slots`] keeps two flash regions of the same size. Each save goes to the region that does
-//! not hold the newest valid checkpoint: it erases that region, writes the record, and writes
-//! the slot header (with a sequence number and the record's CRC) last. A power cut at any
-//! point of a save leaves the other region untouched, so [`Slots::load`] still finds the
-//! previous checkpoint: at most the checkpoint being written is lost. Loading picks the valid
-//! slot (header CRC and record CRC both right) with the newer sequence number.
+//! [`Slots`] keeps `N` flash regions of the same size ([`Slots::new`]: two;
+//! [`Slots::with_regions`]: any `N` from 2 to 255), written round robin. Each save goes to the
+//! region after the one holding the newest valid checkpoint: it erases that region, writes the
+//! record, and writes the slot header (with a sequence number and the record's CRC) last. A
+//! power cut at any point of a save leaves the other regions untouched, so [`Slots::load`]
+//! still finds the previous checkpoint: at most the checkpoint being written is lost. A region
+//! that fails to erase, write or verify (worn out) is skipped for the next one, never the one
+//! holding the newest checkpoint.
+//!
+//! Loading picks the newest valid slot (header CRC and record CRC both right; serial-number
+//! order of the sequence numbers) that is a valid record for the target, and falls back to
+//! older ones: a newest checkpoint whose record cannot be read, or that the target refuses (a
+//! firmware update changed the model type), is passed over, and
+//! [`Slots::load_report`] says which. A slot or load that fails is tried a second time, so a
+//! single transient read fault (a read disturb) never hides the newest checkpoint.
+//!
+//! # Durability
+//! Each save erases every page of one region once, so with `N` regions each page is erased
+//! once every `N` saves, and the flash reaches its rated erase cycles after
+//!
+//! > lifetime (days) = erase cycles × `N` / saves per day
+//!
+//! ([`Slots::lifetime_days`]). At one save an hour (24 a day):
+//!
+//! | flash | rated erase cycles | `N` = 2 | `N` = 4 | `N` = 8 |
+//! |---|---:|---:|---:|---:|
+//! | nRF52840 internal flash (4 KiB pages) | 10 000 | 2.3 years | 4.6 years | 9.1 years |
+//! | STM32F4 internal flash (16 to 128 KiB sectors) | 10 000 | 2.3 years | 4.6 years | 9.1 years |
+//! | RP2040's external QSPI NOR flash (4 KiB sectors) | 100 000 | 22.8 years | 45.6 years | 91.3 years |
+//!
+//! At one save a day, multiply by 24 (10 000 cycles, `N` = 2: 55 years). Data retention
+//! (typically 10 to 20 years, see the part's datasheet) then bounds the lifetime, not wear. A
+//! region is at least one erase page (one sector on an STM32F4), so the flash set aside is
+//! `N` × [`Slots::region_bytes_for`].
 //!
 //! Nothing is buffered whole: the record streams through a 256-byte chunk on the stack, so a
 //! model of any size needs no RAM buffer of its size.
@@ -54,6 +82,7 @@
 //! type Model = Gln2<3, 3, 8, 2, 4>;
 //! let mut flash = Ram([0xFF; 4096]);
 //! let slots = Slots::new(0, 2048); // two regions of 2 KiB at offset 0
+//! // Or `Slots::with_regions(0, 1024, 4)`: four regions, twice the lifetime of two.
 //!
 //! let mut state = (Model::new(42, Config::DEFAULT), Standardizer::<3>::new(1e-3));
 //! let seq = slots.save(&mut flash, &state)?; // e.g. once an hour
@@ -84,16 +113,16 @@ const ERASED: u8 = 0xFF;
 pub enum StorageError<E> {
     /// The flash reported an error.
     Flash(E),
-    /// The newest valid checkpoint is not a valid record for the target (another shape, a
-    /// newer format...); nothing changed.
+    /// No valid checkpoint is a valid record for the target (another shape, a newer
+    /// format...); the error is the newest one's. Nothing changed.
     Invalid(Error),
-    /// Neither region holds a valid checkpoint (a fresh device, or one whose only checkpoint
-    /// was being written when power failed).
+    /// No region holds a valid checkpoint (a fresh device, or one whose only checkpoint was
+    /// being written when power failed), and every region could be read.
     NoCheckpoint,
     /// The regions do not fit the flash or the checkpoint: the text says how.
     Layout(&'static str),
-    /// The checkpoint read back after writing it is not valid (a worn or failing flash); the
-    /// previous checkpoint is still there.
+    /// The checkpoint read back after writing it is not valid (a worn or failing flash), in
+    /// every region tried; the previous checkpoint is still there.
     VerifyFailed,
 }
 
@@ -107,7 +136,7 @@ impl<E> From<Error> for StorageError<E> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SlotInfo {
-    /// 0 for the region at `base`, 1 for the one after it.
+    /// Its region: 0 for the region at `base`, `k` for the one `k` region sizes after it.
     pub region: u8,
     /// Its sequence number.
     pub sequence: u32,
@@ -115,12 +144,49 @@ pub struct SlotInfo {
     pub length: u32,
 }
 
-/// Two flash regions holding the two newest checkpoints (see the [module docs](self)).
+/// Why [`Slots::load_report`] passed over a newer checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SkipReason {
+    /// Reading its record failed.
+    Unreadable,
+    /// Its record is not a valid record for the target (another model type or shape, or bytes
+    /// that changed between the scan and the load).
+    Refused(Error),
+}
+
+/// A newer checkpoint that [`Slots::load_report`] passed over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Skipped {
+    /// The checkpoint.
+    pub slot: SlotInfo,
+    /// Why it was passed over.
+    pub reason: SkipReason,
+}
+
+/// What [`Slots::load_report`] loaded and what it passed over to get there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct LoadReport {
+    /// The checkpoint loaded.
+    pub loaded: SlotInfo,
+    /// Valid checkpoints newer than it that could not be loaded.
+    pub skipped: u8,
+    /// The newest of them.
+    pub newest_skipped: Option<Skipped>,
+    /// Regions whose slot header or record could not be read while scanning.
+    pub unreadable: u8,
+}
+
+/// `N` flash regions holding the `N` newest checkpoints, written round robin (see the
+/// [module docs](self)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Slots {
     base: u32,
     region_bytes: u32,
+    regions: u8,
 }
 
 /// `x` rounded up to a multiple of `to` (a power of two), saturating.
@@ -146,12 +212,76 @@ fn word(h: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(w)
 }
 
+/// A set of region numbers (0 to 255).
+#[derive(Clone, Copy, Default)]
+struct Regions([u32; 8]);
+
+impl Regions {
+    fn has(&self, r: u8) -> bool {
+        self.0
+            .get(usize::from(r / 32))
+            .is_some_and(|w| w & (1 << (r % 32)) != 0)
+    }
+
+    fn add(&mut self, r: u8) {
+        if let Some(w) = self.0.get_mut(usize::from(r / 32)) {
+            *w |= 1 << (r % 32);
+        }
+    }
+
+    fn len(&self) -> u8 {
+        let n: u32 = self.0.iter().map(|w| w.count_ones()).sum();
+        u8::try_from(n).unwrap_or(u8::MAX)
+    }
+}
+
+/// Read failures met while scanning: the regions, and the first error.
+struct Faults<E> {
+    regions: Regions,
+    first: Option<E>,
+}
+
+impl<E> Faults<E> {
+    fn new() -> Self {
+        Self {
+            regions: Regions::default(),
+            first: None,
+        }
+    }
+}
+
 impl Slots {
-    /// Regions `[base, base + region_bytes)` and `[base + region_bytes, base + 2 ·
+    /// Two regions, `[base, base + region_bytes)` and `[base + region_bytes, base + 2 ·
     /// region_bytes)`, as offsets in the flash. Both must start and end on erase-page
     /// boundaries; [`save`](Self::save) and [`load`](Self::load) check it.
     pub const fn new(base: u32, region_bytes: u32) -> Self {
-        Self { base, region_bytes }
+        Self::with_regions(base, region_bytes, 2)
+    }
+
+    /// `regions` regions of `region_bytes` each, back to back from `base`, written round
+    /// robin: each page is erased once every `regions` saves (see the module docs for the
+    /// lifetime). At least 2 (checked by [`save`](Self::save) and [`load`](Self::load)).
+    pub const fn with_regions(base: u32, region_bytes: u32, regions: u8) -> Self {
+        Self {
+            base,
+            region_bytes,
+            regions,
+        }
+    }
+
+    /// Number of regions.
+    pub const fn regions(&self) -> u8 {
+        self.regions
+    }
+
+    /// Days until the flash reaches `erase_cycles` (its rated endurance) at `saves_per_day`:
+    /// `erase_cycles × regions / saves_per_day` (`u64::MAX` for no saves).
+    pub const fn lifetime_days(&self, erase_cycles: u32, saves_per_day: u32) -> u64 {
+        let erases = (erase_cycles as u64).saturating_mul(self.regions as u64);
+        match erases.checked_div(saves_per_day as u64) {
+            Some(d) => d,
+            None => u64::MAX,
+        }
     }
 
     /// Bytes before the record in a region: the slot header padded to `F`'s write and read
@@ -173,17 +303,19 @@ impl Slots {
     }
 
     fn start(&self, region: u8) -> u32 {
-        if region == 0 {
-            self.base
-        } else {
-            self.base.wrapping_add(self.region_bytes)
-        }
+        self.base
+            .wrapping_add(u32::from(region).wrapping_mul(self.region_bytes))
     }
 
-    /// Checks that both regions are aligned to `align` and inside the flash.
+    /// Checks that the regions are aligned to `align` and inside the flash.
     fn check_bounds<F: ReadNorFlash>(&self, flash: &F, align: usize) -> Result<(), &'static str> {
         if !F::READ_SIZE.is_power_of_two() || F::READ_SIZE > CHUNK {
             return Err("the flash's read size must be a power of two up to 256");
+        }
+        if self.regions < 2 {
+            return Err(
+                "at least two regions are needed (one keeps the checkpoint a save replaces)",
+            );
         }
         let (base, region) = (self.base as usize, self.region_bytes as usize);
         if align == 0 || !base.is_multiple_of(align) || !region.is_multiple_of(align) || region == 0
@@ -191,11 +323,11 @@ impl Slots {
             return Err("base and region size must be non-zero multiples of the erase size");
         }
         let end = region
-            .checked_mul(2)
+            .checked_mul(usize::from(self.regions))
             .and_then(|r| r.checked_add(base))
             .ok_or("the regions overflow the address space")?;
         if end > flash.capacity() || end > u32::MAX as usize {
-            return Err("the two regions do not fit in the flash");
+            return Err("the regions do not fit in the flash");
         }
         Ok(())
     }
@@ -211,21 +343,60 @@ impl Slots {
     ) -> Result<Option<SlotInfo>, StorageError<F::Error>> {
         self.check_bounds(flash, F::READ_SIZE)
             .map_err(StorageError::Layout)?;
-        let mut best: Option<SlotInfo> = None;
-        for region in 0..2u8 {
-            if let Some(info) = self.valid_slot(flash, region)? {
-                best = match best {
-                    Some(b) if !newer(info.sequence, b.sequence) => Some(b),
-                    _ => Some(info),
-                };
+        let mut faults = Faults::new();
+        let best = self.scan(flash, Regions::default(), &mut faults)?;
+        match faults.first {
+            Some(e) => Err(StorageError::Flash(e)),
+            None => Ok(best.map(|(info, _)| info)),
+        }
+    }
+
+    /// The newest valid checkpoint outside `skip` and where its record starts. A region
+    /// whose reads fail is recorded in `faults` (and skipped).
+    fn scan<F: ReadNorFlash>(
+        &self,
+        flash: &mut F,
+        skip: Regions,
+        faults: &mut Faults<F::Error>,
+    ) -> Result<Option<(SlotInfo, u32)>, StorageError<F::Error>> {
+        let mut best: Option<(SlotInfo, u32)> = None;
+        for region in 0..self.regions {
+            if skip.has(region) || faults.regions.has(region) {
+                continue;
+            }
+            match self.slot(flash, region) {
+                Ok(Some(found)) => {
+                    best = match best {
+                        Some(b) if !newer(found.0.sequence, b.0.sequence) => Some(b),
+                        _ => Some(found),
+                    };
+                }
+                Ok(None) => {}
+                Err(StorageError::Flash(e)) => {
+                    faults.regions.add(region);
+                    faults.first.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
             }
         }
         Ok(best)
     }
 
     /// The checkpoint in `region` and where its record starts, if its header and record
-    /// CRCs are right.
+    /// CRCs are right; a slot that fails (or whose read fails) is read a second time: a
+    /// transient read fault does not hide a checkpoint.
     fn slot<F: ReadNorFlash>(
+        &self,
+        flash: &mut F,
+        region: u8,
+    ) -> Result<Option<(SlotInfo, u32)>, StorageError<F::Error>> {
+        match self.slot_once(flash, region) {
+            Ok(Some(found)) => Ok(Some(found)),
+            _ => self.slot_once(flash, region),
+        }
+    }
+
+    fn slot_once<F: ReadNorFlash>(
         &self,
         flash: &mut F,
         region: u8,
@@ -271,55 +442,130 @@ impl Slots {
         Ok((crc.finish() == record_crc).then_some((info, record_start)))
     }
 
-    fn valid_slot<F: ReadNorFlash>(
-        &self,
-        flash: &mut F,
-        region: u8,
-    ) -> Result<Option<SlotInfo>, StorageError<F::Error>> {
-        Ok(self.slot(flash, region)?.map(|(info, _)| info))
-    }
-
-    /// Loads the newest valid checkpoint into `value`; returns its sequence number. Nothing
-    /// changes on error (but see [`Persist::load_from`] for a read error while applying).
+    /// Loads the newest checkpoint that is a valid record for `P` into `value`; returns its
+    /// sequence number. See [`load_report`](Self::load_report), which also says what was
+    /// passed over.
     ///
     /// # Errors
-    /// [`StorageError::NoCheckpoint`] if neither region holds a valid one;
-    /// [`StorageError::Invalid`] if the newest is not a valid record for `P` (another shape, a
-    /// newer format, ...); [`StorageError::Flash`] or [`StorageError::Layout`].
+    /// As [`load_report`](Self::load_report).
     pub fn load<F: ReadNorFlash, P: Persist>(
         &self,
         flash: &mut F,
         value: &mut P,
     ) -> Result<u32, StorageError<F::Error>> {
-        let info = self.latest(flash)?.ok_or(StorageError::NoCheckpoint)?;
-        let (_, record_start) = self
-            .slot(flash, info.region)?
-            .ok_or(StorageError::NoCheckpoint)?;
-        let mut src = FlashSource::new(flash, record_start, info.length);
-        value.load_from(&mut src).map_err(|e| match e {
-            LoadError::Read(e) => e,
-            LoadError::Invalid(e) => StorageError::Invalid(e),
-        })?;
-        Ok(info.sequence)
+        self.load_report(flash, value).map(|r| r.loaded.sequence)
     }
 
-    /// Saves `value` as a new checkpoint in the region that does not hold the newest valid
-    /// one; returns its sequence number (one more than the newest's, 1 on a fresh flash).
+    /// Loads the newest checkpoint that is a valid record for `P` into `value`, falling back
+    /// to older ones: a newer checkpoint whose record cannot be read, or that `P` refuses
+    /// (another model type or shape, bytes that changed since the scan), is passed over and
+    /// reported. Nothing changes on error (but see [`Persist::load_from`] for a read error
+    /// while applying: the older checkpoint loaded next then replaces the whole state).
+    ///
+    /// # Errors
+    /// [`StorageError::NoCheckpoint`] if no region holds a valid checkpoint and every region
+    /// could be read; [`StorageError::Invalid`] or [`StorageError::Flash`] (the newest
+    /// checkpoint's error) if none of the valid ones loads; [`StorageError::Flash`] if no
+    /// valid checkpoint was found but a region could not be read; [`StorageError::Layout`].
+    pub fn load_report<F: ReadNorFlash, P: Persist>(
+        &self,
+        flash: &mut F,
+        value: &mut P,
+    ) -> Result<LoadReport, StorageError<F::Error>> {
+        self.check_bounds(flash, F::READ_SIZE)
+            .map_err(StorageError::Layout)?;
+        let (mut tried, mut faults) = (Regions::default(), Faults::new());
+        let (mut skipped, mut newest_skipped, mut error) = (0u8, None, None);
+        while let Some((info, record_start)) = self.scan(flash, tried, &mut faults)? {
+            tried.add(info.region);
+            // A second try: a transient fault does not make it pass over the newest.
+            let mut once =
+                || value.load_from(&mut FlashSource::new(flash, record_start, info.length));
+            let (reason, e) = match once().or_else(|_| once()) {
+                Ok(()) => {
+                    return Ok(LoadReport {
+                        loaded: info,
+                        skipped,
+                        newest_skipped,
+                        unreadable: faults.regions.len(),
+                    });
+                }
+                Err(LoadError::Invalid(e)) => (SkipReason::Refused(e), StorageError::Invalid(e)),
+                Err(LoadError::Read(StorageError::Invalid(e))) => {
+                    (SkipReason::Refused(e), StorageError::Invalid(e))
+                }
+                Err(LoadError::Read(e)) => (SkipReason::Unreadable, e),
+            };
+            skipped = skipped.saturating_add(1);
+            newest_skipped.get_or_insert(Skipped { slot: info, reason });
+            error.get_or_insert(e);
+        }
+        Err(match (error, faults.first) {
+            (Some(e), _) => e,
+            (None, Some(e)) => StorageError::Flash(e),
+            (None, None) => StorageError::NoCheckpoint,
+        })
+    }
+
+    /// Saves `value` as a new checkpoint in the region after the one holding the newest
+    /// valid checkpoint (round robin); returns its sequence number (one more than the
+    /// newest's, 1 on a fresh flash).
     ///
     /// Erases that region, writes the record, writes the slot header last, then reads the
     /// slot back to verify it. A power cut (or a flash error) at any point leaves the other
-    /// region, and so the previous checkpoint, untouched.
+    /// regions, and so the previous checkpoint, untouched. A region that fails (an erase or
+    /// write error, or a slot that does not read back valid: a worn region) is skipped and
+    /// the next one tried, never the one holding the newest checkpoint; so is a region that
+    /// could not be read.
     ///
     /// # Errors
     /// [`StorageError::Layout`] if the regions are not erase-aligned, do not fit the flash, or
     /// are too small for `P` (see [`region_bytes_for`](Self::region_bytes_for)), checked
-    /// before anything is erased; [`StorageError::Flash`] for a flash error;
-    /// [`StorageError::VerifyFailed`] if the slot does not read back valid.
+    /// before anything is erased; if every other region fails, the first region's error:
+    /// [`StorageError::Flash`] or [`StorageError::VerifyFailed`] (or the read error if no
+    /// other region could be read).
     pub fn save<F: NorFlash, P: Persist>(
         &self,
         flash: &mut F,
         value: &P,
     ) -> Result<u32, StorageError<F::Error>> {
+        self.check_save_layout::<F, P>(flash)?;
+        let mut faults = Faults::new();
+        let newest = self.scan(flash, Regions::default(), &mut faults)?;
+        let (first, sequence) = match newest {
+            Some((l, _)) => (l.region.wrapping_add(1), l.sequence.wrapping_add(1)),
+            None => (0, 1),
+        };
+        let mut error = None;
+        for k in 0..self.regions {
+            let r = u16::from(first)
+                .saturating_add(u16::from(k))
+                .checked_rem(u16::from(self.regions));
+            let region = r.and_then(|r| u8::try_from(r).ok()).unwrap_or(0);
+            if newest.is_some_and(|(l, _)| l.region == region) || faults.regions.has(region) {
+                continue;
+            }
+            match self.save_in(flash, region, sequence, value) {
+                Ok(()) => return Ok(sequence),
+                Err(e @ (StorageError::Flash(_) | StorageError::VerifyFailed)) => {
+                    error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // Every region tried failed, or none but the newest could be read.
+        Err(match (error, faults.first) {
+            (Some(e), _) => e,
+            (None, Some(e)) => StorageError::Flash(e),
+            (None, None) => StorageError::Layout("no region to write"),
+        })
+    }
+
+    /// The layout checks of `save`, before anything is erased.
+    fn check_save_layout<F: NorFlash, P: Persist>(
+        &self,
+        flash: &F,
+    ) -> Result<(), StorageError<F::Error>> {
         if !F::WRITE_SIZE.is_power_of_two() || F::WRITE_SIZE > CHUNK {
             return Err(StorageError::Layout(
                 "the flash's write size must be a power of two up to 256",
@@ -327,27 +573,32 @@ impl Slots {
         }
         self.check_bounds(flash, max(F::ERASE_SIZE, F::READ_SIZE))
             .map_err(StorageError::Layout)?;
-        let header = Self::header_bytes::<F>();
-        if header.saturating_add(round_up(P::SAVED_BYTES, F::WRITE_SIZE))
-            > self.region_bytes as usize
-        {
+        let used =
+            Self::header_bytes::<F>().saturating_add(round_up(P::SAVED_BYTES, F::WRITE_SIZE));
+        if used > self.region_bytes as usize {
             return Err(StorageError::Layout(
                 "the region is too small for the checkpoint (see Slots::region_bytes_for)",
             ));
         }
-        let latest = self.latest(flash)?;
-        let (region, sequence) = match latest {
-            Some(l) => (u8::from(l.region == 0), l.sequence.wrapping_add(1)),
-            None => (0, 1),
-        };
+        Ok(())
+    }
+
+    /// One save attempt in `region`: erase, record, header, verify.
+    fn save_in<F: NorFlash, P: Persist>(
+        &self,
+        flash: &mut F,
+        region: u8,
+        sequence: u32,
+        value: &P,
+    ) -> Result<(), StorageError<F::Error>> {
         let start = self.start(region);
         flash
             .erase(start, start.wrapping_add(self.region_bytes))
             .map_err(StorageError::Flash)?;
-        let record_start = start.wrapping_add(header as u32);
+        let header = Self::header_bytes::<F>();
         let mut sink = FlashSink {
             flash: &mut *flash,
-            at: record_start,
+            at: start.wrapping_add(header as u32),
             buf: [ERASED; CHUNK],
             fill: 0,
             crc: Crc32::new(),
@@ -366,32 +617,42 @@ impl Slots {
             ));
         }
         // The commit: the slot header, written once, after the record.
-        let mut h = [ERASED; CHUNK];
-        let fields = [
-            u32::from_le_bytes(SLOT_MAGIC),
-            u32::from(SLOT_VERSION),
-            sequence,
-            length,
-            record_crc,
-            header as u32,
-            0,
-        ];
-        for (d, f) in h.chunks_exact_mut(4).zip(fields) {
-            d.copy_from_slice(&f.to_le_bytes());
-        }
-        let c = crc32(h.get(..SLOT_HEADER_BYTES - 4).unwrap_or(&[]));
-        if let Some(d) = h.get_mut(SLOT_HEADER_BYTES - 4..SLOT_HEADER_BYTES) {
-            d.copy_from_slice(&c.to_le_bytes());
-        }
-        let n = round_up(SLOT_HEADER_BYTES, F::WRITE_SIZE);
-        flash
-            .write(start, h.get(..n).unwrap_or(&[]))
-            .map_err(StorageError::Flash)?;
-        match self.valid_slot(flash, region)? {
-            Some(info) if info.sequence == sequence && info.length == length => Ok(sequence),
+        let fields = [sequence, length, record_crc, header as u32];
+        write_header::<F>(flash, start, fields)?;
+        match self.slot(flash, region)? {
+            Some((info, _)) if info.sequence == sequence && info.length == length => Ok(()),
             _ => Err(StorageError::VerifyFailed),
         }
     }
+}
+
+/// Writes the slot header at `start`: `[sequence, length, record CRC, record offset]`.
+fn write_header<F: NorFlash>(
+    flash: &mut F,
+    start: u32,
+    [sequence, length, record_crc, offset]: [u32; 4],
+) -> Result<(), StorageError<F::Error>> {
+    let mut h = [ERASED; CHUNK];
+    let fields = [
+        u32::from_le_bytes(SLOT_MAGIC),
+        u32::from(SLOT_VERSION),
+        sequence,
+        length,
+        record_crc,
+        offset,
+        0,
+    ];
+    for (d, f) in h.chunks_exact_mut(4).zip(fields) {
+        d.copy_from_slice(&f.to_le_bytes());
+    }
+    let c = crc32(h.get(..SLOT_HEADER_BYTES - 4).unwrap_or(&[]));
+    if let Some(d) = h.get_mut(SLOT_HEADER_BYTES - 4..SLOT_HEADER_BYTES) {
+        d.copy_from_slice(&c.to_le_bytes());
+    }
+    let n = round_up(SLOT_HEADER_BYTES, F::WRITE_SIZE);
+    flash
+        .write(start, h.get(..n).unwrap_or(&[]))
+        .map_err(StorageError::Flash)
 }
 
 /// Streams a record into flash through a chunk buffer; the last chunk is padded with `0xFF`

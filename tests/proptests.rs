@@ -234,7 +234,9 @@ proptest! {
             match s.update_transform(&x) {
                 Ok(z) => {
                     prop_assert!(z.iter().all(|v| v.is_finite()));
-                    prop_assert_eq!(s.count(), before.count() + 1);
+                    // One more observation, or statistics started afresh (from this value,
+                    // or from the recent block: see `Standardizer`'s "No reading wrecks it").
+                    prop_assert!(s.count() == before.count() + 1 || s.count() <= before.count());
                 }
                 Err(Error::NonFinite { index }) => {
                     prop_assert!(!x[index].is_finite());

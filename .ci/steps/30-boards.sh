@@ -3,8 +3,10 @@
 # host. Installs what it needs (rustup targets, qemu-system-arm, binutils-arm-none-eabi),
 # checks the host parity fingerprint for the std and no_std builds, then builds every board
 # crate (real boards included), runs every emulated board under QEMU and compares outputs
-# (fingerprints, instruction counts, stack) and sizes with boards/expected/. A failing,
-# hanging or changed board fails this step.
+# (fingerprints, instruction counts, stack) and sizes with boards/expected/, and checks the
+# replay and pretrained boards against the host replay (computed now). The sensor firmware
+# (embassy, RTIC, embedded-hal) and the library-only size binaries are built and sized. A
+# failing, hanging or changed board fails this step.
 set -euo pipefail
 start=$SECONDS
 

@@ -60,7 +60,7 @@
 //! record of [`Persist::SAVED_BYTES`](crate::Persist::SAVED_BYTES) bytes, and a detector
 //! restored from it continues bit for bit as if it had not been reset: the same verdicts and
 //! the same [`fingerprint`](Detector::fingerprint). With the `storage` feature,
-//! [`storage::Slots`](crate::storage) keeps it in NOR flash across power cuts.
+//! `storage::Slots` keeps it in NOR flash across power cuts.
 //!
 //! ```
 //! use gln::Persist;

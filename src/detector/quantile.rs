@@ -17,7 +17,12 @@ pub struct StreamingQuantile {
 
 impl StreamingQuantile {
     /// A tracker of the `tau`-quantile (`tau` in `(0, 1)`), with no observation yet.
+    ///
+    /// # Panics
+    /// At compile time in a `const` context (at run time otherwise) if `tau` is not in
+    /// `(0, 1)` (NaN included); [`try_new`](Self::try_new) returns an error instead.
     pub const fn new(tau: f32) -> Self {
+        assert!(tau > 0.0 && tau < 1.0, "tau must be in (0, 1)");
         Self {
             tau,
             q: 0.0,
@@ -26,8 +31,28 @@ impl StreamingQuantile {
         }
     }
 
-    /// Adds one value (finite; the caller checks). `rate` in `(0, 1]` sets the memory.
+    /// [`new`](Self::new) for a level known only at run time.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig) if `tau` is not in `(0, 1)`.
+    pub const fn try_new(tau: f32) -> Result<Self, crate::Error> {
+        if tau > 0.0 && tau < 1.0 {
+            Ok(Self::new(tau))
+        } else {
+            Err(crate::Error::InvalidConfig(
+                "quantile level must be in (0, 1)",
+            ))
+        }
+    }
+
+    /// Adds one value. `rate` in `(0, 1]` sets the memory. A NaN or infinite value, or a
+    /// rate outside `(0, 1]`, changes nothing. The state stays finite whatever the finite
+    /// values (deviations beyond `f32::MAX`, e.g. alternating `±f32::MAX`, count as
+    /// `f32::MAX`).
     pub fn update(&mut self, s: f32, rate: f32) {
+        if !(s.is_finite() && rate > 0.0 && rate <= 1.0) {
+            return;
+        }
         self.n = self.n.saturating_add(1);
         if self.n == 1 {
             self.q = s;
@@ -36,14 +61,17 @@ impl StreamingQuantile {
         // The first values set the spread as a plain average, then it forgets at `rate`.
         let a = 1.0 / self.n as f32;
         let a = if a > rate { a } else { rate };
+        // A comparison, not `f32::min` (a `fminf` call on targets without a min instruction).
         let dev = crate::math::abs(s - self.q);
+        let dev = if dev > f32::MAX { f32::MAX } else { dev };
         self.spread += a * (dev - self.spread);
         let step = a * self.spread;
-        if s > self.q {
-            self.q += step * self.tau;
+        let q = if s > self.q {
+            self.q + step * self.tau
         } else {
-            self.q -= step * (1.0 - self.tau);
-        }
+            self.q - step * (1.0 - self.tau)
+        };
+        self.q = q.clamp(-f32::MAX, f32::MAX);
     }
 
     /// The current estimate (0 before the first value).
@@ -75,11 +103,13 @@ impl Threshold {
         }
     }
 
-    /// `median + k (q90 − median)` (the spread counted as 0 if negative).
+    /// `median + k (q90 − median)` (the spread counted as 0 if negative; an overflow gives
+    /// `±f32::MAX`).
     pub fn value(&self, k: f32) -> f32 {
         let m = self.median.value();
         let spread = self.upper.value() - m;
-        m + k * if spread > 0.0 { spread } else { 0.0 }
+        let t = m + k * if spread > 0.0 { spread } else { 0.0 };
+        t.clamp(-f32::MAX, f32::MAX)
     }
 
     /// Adds one value (finite) with memory `rate`.
@@ -194,5 +224,24 @@ mod tests {
         }
         assert!((q.value() - 90.0).abs() < 5.0, "{}", q.value());
         assert_eq!(q.count(), 40_000);
+    }
+
+    #[test]
+    fn bad_levels_are_refused_and_extreme_values_keep_the_state_finite() {
+        for bad in [f32::NAN, 0.0, 1.0, 2.0, -0.5, f32::INFINITY] {
+            assert!(StreamingQuantile::try_new(bad).is_err(), "{bad}");
+            assert!(std::panic::catch_unwind(|| StreamingQuantile::new(bad)).is_err());
+        }
+        let mut t = Threshold::new();
+        for i in 0..1000 {
+            t.update(if i % 2 == 0 { f32::MAX } else { -f32::MAX }, 0.01);
+            t.update(f32::NAN, 0.01);
+            t.update(1.0, f32::NAN);
+            for q in [t.median, t.upper] {
+                assert!(q.value().is_finite() && q.spread.is_finite(), "{i}: {t:?}");
+            }
+            assert!(t.value(8.0).is_finite());
+        }
+        assert_eq!(t.median.count(), 1000);
     }
 }

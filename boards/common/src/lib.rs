@@ -9,7 +9,12 @@
 //! - [`detector`] (feature `semihosting`): the detector board example (a machine's sensor
 //!   stream in flash, detections, instructions per reading); [`detector_main!`] writes its
 //!   `main`.
+//! - [`replay`] (feature `semihosting`): a recorded log embedded at compile time, replayed as
+//!   the host's `examples/replay` does, with the same fingerprint; [`replay_main!`] writes
+//!   its `main`.
 //! - [`real`] (feature `defmt`): the same run on a real board, logged with `defmt`.
+//! - [`firmware`] (feature `firmware`): what the sensor firmware shares (embassy, RTIC,
+//!   embedded-hal): a verdict logged with `defmt`, checkpoints restored and saved.
 #![no_std]
 
 pub mod measure;
@@ -20,8 +25,14 @@ pub mod emulated;
 #[cfg(feature = "semihosting")]
 pub mod detector;
 
+#[cfg(feature = "semihosting")]
+pub mod replay;
+
 #[cfg(feature = "defmt")]
 pub mod real;
+
+#[cfg(feature = "firmware")]
+pub mod firmware;
 
 // For the macros, which expand in the board crates.
 #[doc(hidden)]

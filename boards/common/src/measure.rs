@@ -9,7 +9,9 @@
 
 use core::hint::black_box;
 use core::ptr::{addr_of, read_volatile, write_volatile};
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+#[cfg(any(feature = "semihosting", feature = "defmt"))]
+use core::sync::atomic::AtomicU32;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use cortex_m::peripheral::{syst::SystClkSource, SYST};
 use gln::hash::Fnv1a;
@@ -38,9 +40,11 @@ pub fn ticks<R>(f: impl FnOnce() -> R) -> (R, u32) {
     (r, t0.wrapping_sub(t1) & RELOAD)
 }
 
+#[cfg(any(feature = "semihosting", feature = "defmt"))]
 /// SysTick wraps seen by the SysTick exception while [`long_ticks`] runs.
 static WRAPS: AtomicU32 = AtomicU32::new(0);
 
+#[cfg(any(feature = "semihosting", feature = "defmt"))]
 /// Counts a wrap of SysTick (its exception fires only while [`long_ticks`] runs).
 #[cortex_m_rt::exception]
 fn SysTick() {
@@ -52,6 +56,7 @@ fn SysTick() {
     );
 }
 
+#[cfg(any(feature = "semihosting", feature = "defmt"))]
 /// Ticks counted by SysTick and its wraps, read consistently: the counter's phase is
 /// `(RELOAD + 1 − current) mod 2^24` (0 right at a wrap, when the exception is raised), and
 /// the reading is retried if a wrap is pending or was counted meanwhile.
@@ -67,6 +72,7 @@ fn elapsed() -> u64 {
     }
 }
 
+#[cfg(any(feature = "semihosting", feature = "defmt"))]
 /// Runs `f` and returns its result and the SysTick ticks it took, however long: SysTick's
 /// exception counts the wraps of its 24-bit counter meanwhile (a few instructions every
 /// `2^24` ticks, included in the count). For whole runs that can take longer than a wrap

@@ -1,0 +1,4 @@
+//! Library only: `Detector<2, 8, 8, 8, gln::detector::SmallSensorModel>` fed, nothing else.
+#![no_std]
+#![no_main]
+gln_sizes::size_main!(2, 8, 8, 8, gln::detector::SmallSensorModel);

@@ -459,8 +459,10 @@ impl Slots {
     /// Loads the newest checkpoint that is a valid record for `P` into `value`, falling back
     /// to older ones: a newer checkpoint whose record cannot be read, or that `P` refuses
     /// (another model type or shape, bytes that changed since the scan), is passed over and
-    /// reported. Nothing changes on error (but see [`Persist::load_from`] for a read error
-    /// while applying: the older checkpoint loaded next then replaces the whole state).
+    /// reported. Each record is applied through [`Persist::load_from`]: the bytes applied are
+    /// the bytes checked (a record whose bytes change between the check and the apply read
+    /// is refused with [`PersistError::Changed`](crate::PersistError::Changed) and retried
+    /// once), staged in a copy of `P` on the stack, so nothing changes on error.
     ///
     /// # Errors
     /// [`StorageError::NoCheckpoint`] if no region holds a valid checkpoint and every region

@@ -102,6 +102,10 @@ pub enum PersistError {
     /// This build draws different hyperplanes from the saved seed than the build that saved
     /// the model (a change to the generator without a format version bump).
     PlanesMismatch,
+    /// The bytes read to apply the record are not the bytes that were checked (their CRC-32
+    /// differs, or a value is invalid): the source changed between the two reads (a flash
+    /// read disturb). Nothing was applied.
+    Changed,
 }
 
 impl fmt::Display for PersistError {
@@ -148,6 +152,10 @@ impl fmt::Display for PersistError {
             Self::PlanesMismatch => write!(
                 f,
                 "this build draws other hyperplanes from the saved seed than the build that saved it"
+            ),
+            Self::Changed => write!(
+                f,
+                "the bytes changed between the check and the apply read; nothing was applied"
             ),
         }
     }
@@ -247,7 +255,9 @@ pub trait Source {
     /// As the implementation says (e.g. the end of the data); loading stops at the first
     /// error.
     fn read(&mut self, out: &mut [u8]) -> Result<(), Self::Error>;
-    /// Goes back to the first byte (loading reads the bytes twice: to check, then to apply).
+    /// Goes back to the first byte (loading reads the bytes twice: to check, then to apply;
+    /// the second read must give the same bytes, or the load fails with
+    /// [`PersistError::Changed`] and nothing changes).
     ///
     /// # Errors
     /// As the implementation says.

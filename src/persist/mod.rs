@@ -112,11 +112,28 @@ pub trait Persist: sealed::Sealed + Sized {
     ///
     /// # Errors
     /// [`LoadError::Read`] for a read error, [`LoadError::Invalid`] for invalid bytes.
-    fn check_from<S: Source>(source: &mut S) -> Result<(), LoadError<S::Error>>;
+    fn check_from<S: Source>(source: &mut S) -> Result<(), LoadError<S::Error>> {
+        Self::check_digest_from(source, &mut Crc32::new())
+    }
 
-    /// Applies bytes that [`check_from`](Self::check_from) accepted. Not for direct use.
+    /// [`check_from`](Self::check_from), adding each record's stored CRC-32 to `digest`.
+    /// Not for direct use.
     #[doc(hidden)]
-    fn apply_from<S: Source>(&mut self, source: &mut S) -> Result<(), S::Error>;
+    fn check_digest_from<S: Source>(
+        source: &mut S,
+        digest: &mut Crc32,
+    ) -> Result<(), LoadError<S::Error>>;
+
+    /// Applies bytes that [`check_from`](Self::check_from) accepted, checking again, as it
+    /// applies them, each record's CRC-32 over exactly the bytes applied and each value;
+    /// adds each record's stored CRC-32 to `digest`. On error `self` is in no defined state.
+    /// Not for direct use.
+    #[doc(hidden)]
+    fn apply_from<S: Source>(
+        &mut self,
+        source: &mut S,
+        digest: &mut Crc32,
+    ) -> Result<(), LoadError<S::Error>>;
 
     /// A value to load into (any seed, default configuration). Not for direct use.
     #[doc(hidden)]
@@ -161,23 +178,54 @@ pub trait Persist: sealed::Sealed + Sized {
     /// # Errors
     /// See the [module docs](crate::persist): [`Error::Persist`] or [`Error::InvalidConfig`].
     fn load(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.load_from(&mut SliceSource::new(bytes))
+        // The bytes are borrowed immutably, so both reads see the same bytes: applied in place.
+        let source = &mut SliceSource::new(bytes);
+        Self::check_from(source).map_err(LoadError::into_inner)?;
+        source.rewind()?;
+        self.apply_from(source, &mut Crc32::new())
             .map_err(LoadError::into_inner)
     }
 
     /// [`load`](Self::load) from a [`Source`]: reads the bytes once to check all of them,
-    /// rewinds, and reads them again to apply them, so no RAM buffer is needed.
+    /// rewinds, and reads them again to apply them, so no RAM buffer of the record is needed.
+    ///
+    /// The bytes applied are the bytes checked: the second read is applied into a staging
+    /// copy of `Self` on the stack, its CRC-32 recomputed over exactly the bytes applied and
+    /// each value checked again as it is applied; only if all of it matches the first read
+    /// does the copy replace `self`. A source that changes between the reads (a flash read
+    /// disturb) gives [`PersistError::Changed`] or a read error, and nothing changes. The
+    /// cost is `size_of::<Self>()` bytes of stack while loading; where that does not fit, see
+    /// [`load_from_staged`](Self::load_from_staged).
     ///
     /// # Errors
-    /// [`LoadError::Invalid`] for invalid bytes: nothing changes then. [`LoadError::Read`]
-    /// for a read error: nothing changes if it happens while checking; if the source fails
-    /// while applying bytes it has just delivered once, the target is left consistent (every
-    /// weight finite and in its box, the saved configuration) but holds zeros in place of
-    /// the values it could not read again, and should be reset or reloaded.
+    /// [`LoadError::Invalid`] for invalid bytes or bytes that changed between the reads,
+    /// [`LoadError::Read`] for a read error; nothing changes on any error.
     fn load_from<S: Source>(&mut self, source: &mut S) -> Result<(), LoadError<S::Error>> {
-        Self::check_from(source)?;
+        let mut staged = Self::blank();
+        self.load_from_staged(source, &mut staged)
+    }
+
+    /// [`load_from`](Self::load_from) with the staging copy given by the caller (e.g. a
+    /// second `static` model, when two copies do not fit on the stack): `scratch` may hold
+    /// any state; it is overwritten, and on success holds the previous state of `self`.
+    ///
+    /// # Errors
+    /// As [`load_from`](Self::load_from); `self` is unchanged on any error.
+    fn load_from_staged<S: Source>(
+        &mut self,
+        source: &mut S,
+        scratch: &mut Self,
+    ) -> Result<(), LoadError<S::Error>> {
+        let mut checked = Crc32::new();
+        Self::check_digest_from(source, &mut checked)?;
         source.rewind().map_err(LoadError::Read)?;
-        self.apply_from(source).map_err(LoadError::Read)
+        let mut applied = Crc32::new();
+        scratch.apply_from(source, &mut applied)?;
+        if applied.finish() != checked.finish() {
+            return Err(PersistError::Changed.into_load());
+        }
+        core::mem::swap(self, scratch);
+        Ok(())
     }
 
     /// A new value holding the state saved at the start of `bytes`.
@@ -221,8 +269,13 @@ pub trait Record: sealed::Sealed + Sized {
     /// Reads exactly `BODY_BYTES` and checks every value; `Ok(Err(..))` names the first
     /// invalid one (the CRC is checked after, and wins).
     fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error>;
-    /// Reads exactly `BODY_BYTES` that `check_body` accepted into `self`.
-    fn apply_body<S: Source>(&mut self, input: &mut Body<'_, S>) -> Result<(), S::Error>;
+    /// Reads `BODY_BYTES` that `check_body` accepted into `self`, checking each value again
+    /// as it applies it; `Ok(Err(..))` if one is invalid now (the source changed), and `self`
+    /// is then in no defined state (it is a staging copy, or the bytes are in RAM).
+    fn apply_body<S: Source>(
+        &mut self,
+        input: &mut Body<'_, S>,
+    ) -> Result<Result<(), Error>, S::Error>;
     /// A value to load into.
     fn blank() -> Self;
 }
@@ -250,7 +303,10 @@ impl<T: Record> Persist for T {
         sink.write(&crc.to_le_bytes())
     }
 
-    fn check_from<S: Source>(source: &mut S) -> Result<(), LoadError<S::Error>> {
+    fn check_digest_from<S: Source>(
+        source: &mut S,
+        digest: &mut Crc32,
+    ) -> Result<(), LoadError<S::Error>> {
         let mut header = [0u8; HEADER_BYTES];
         let (magic, rest) = header.split_at_mut(MAGIC.len());
         source.read(magic).map_err(LoadError::Read)?;
@@ -316,6 +372,7 @@ impl<T: Record> Persist for T {
         let computed = body.crc.finish();
         let mut stored = [0u8; 4];
         body.inner.read(&mut stored).map_err(LoadError::Read)?;
+        digest.update(&stored);
         let stored = u32::from_le_bytes(stored);
         if stored != computed {
             return Err(PersistError::Crc { stored, computed }.into_load());
@@ -329,17 +386,29 @@ impl<T: Record> Persist for T {
         }
     }
 
-    fn apply_from<S: Source>(&mut self, source: &mut S) -> Result<(), S::Error> {
+    fn apply_from<S: Source>(
+        &mut self,
+        source: &mut S,
+        digest: &mut Crc32,
+    ) -> Result<(), LoadError<S::Error>> {
         let mut header = [0u8; HEADER_BYTES];
-        source.read(&mut header)?;
+        source.read(&mut header).map_err(LoadError::Read)?;
+        let mut crc = Crc32::new();
+        crc.update(&header);
         let mut body = Body {
             inner: source,
-            crc: Crc32::new(),
+            crc,
             pos: HEADER_BYTES as u32,
         };
-        self.apply_body(&mut body)?;
-        let mut crc = [0u8; 4];
-        source.read(&mut crc)
+        let values = self.apply_body(&mut body).map_err(LoadError::Read)?;
+        let computed = body.crc.finish();
+        let mut stored = [0u8; 4];
+        source.read(&mut stored).map_err(LoadError::Read)?;
+        digest.update(&stored);
+        if u32::from_le_bytes(stored) != computed {
+            return Err(PersistError::Changed.into_load());
+        }
+        values.map_err(LoadError::Invalid)
     }
 
     fn blank() -> Self {
@@ -359,14 +428,21 @@ impl<A: Persist, B: Persist> Persist for (A, B) {
         self.1.save_to(sink)
     }
 
-    fn check_from<S: Source>(source: &mut S) -> Result<(), LoadError<S::Error>> {
-        A::check_from(source)?;
-        B::check_from(source)
+    fn check_digest_from<S: Source>(
+        source: &mut S,
+        digest: &mut Crc32,
+    ) -> Result<(), LoadError<S::Error>> {
+        A::check_digest_from(source, digest)?;
+        B::check_digest_from(source, digest)
     }
 
-    fn apply_from<S: Source>(&mut self, source: &mut S) -> Result<(), S::Error> {
-        self.0.apply_from(source)?;
-        self.1.apply_from(source)
+    fn apply_from<S: Source>(
+        &mut self,
+        source: &mut S,
+        digest: &mut Crc32,
+    ) -> Result<(), LoadError<S::Error>> {
+        self.0.apply_from(source, digest)?;
+        self.1.apply_from(source, digest)
     }
 
     fn blank() -> Self {
@@ -458,24 +534,34 @@ impl Source for SliceSource<'_> {
     }
 }
 
-/// Reads `f32` values for `restore`; after a read error, yields 0.0 (inside every box) and
-/// keeps the first error.
+/// Reads `f32` values for `restore`, checking each against a range as it reads it: a value
+/// outside it (or NaN), or a read error, yields 0.0 (inside every box) and is remembered.
 pub(crate) struct Values<'b, 'a, S: Source> {
     input: &'b mut Body<'a, S>,
     error: Option<S::Error>,
+    bad: bool,
 }
 
 impl<'b, 'a, S: Source> Values<'b, 'a, S> {
     pub(crate) fn new(input: &'b mut Body<'a, S>) -> Self {
-        Self { input, error: None }
+        Self {
+            input,
+            error: None,
+            bad: false,
+        }
     }
 
-    pub(crate) fn next(&mut self) -> f32 {
+    /// The next value if it lies in `[lo, hi]`, else 0.0.
+    pub(crate) fn next_in(&mut self, lo: f32, hi: f32) -> f32 {
         if self.error.is_some() {
             return 0.0;
         }
         match self.input.f32() {
-            Ok(v) => v,
+            Ok(v) if (lo..=hi).contains(&v) => v,
+            Ok(_) => {
+                self.bad = true;
+                0.0
+            }
             Err(e) => {
                 self.error = Some(e);
                 0.0
@@ -483,10 +569,13 @@ impl<'b, 'a, S: Source> Values<'b, 'a, S> {
         }
     }
 
-    pub(crate) fn finish(self) -> Result<(), S::Error> {
+    /// The read error if one happened, else whether every value was in its range
+    /// ([`PersistError::Changed`] if not: these bytes passed the check pass's ranges once).
+    pub(crate) fn finish(self) -> Result<Result<(), Error>, S::Error> {
         match self.error {
             Some(e) => Err(e),
-            None => Ok(()),
+            None if self.bad => Ok(Err(PersistError::Changed.into())),
+            None => Ok(Ok(())),
         }
     }
 }

@@ -158,14 +158,20 @@ where
         })
     }
 
-    fn apply_body<R: Source>(&mut self, input: &mut Body<'_, R>) -> Result<(), R::Error> {
+    fn apply_body<R: Source>(
+        &mut self,
+        input: &mut Body<'_, R>,
+    ) -> Result<Result<(), Error>, R::Error> {
         let seed = input.u64()?;
         let steps = input.u64()?;
-        // Checked already: a config that fails here cannot happen; fall back to a valid one.
-        let config = F::Config::read(input)?.unwrap_or(F::Config::FALLBACK);
+        let config = match F::Config::read(input)? {
+            Ok(c) => c,
+            Err(_) => return Ok(Err(PersistError::Changed.into())),
+        };
         let _hash = input.u64()?;
+        let beta = config.beta();
         let mut values = Values::new(input);
-        self.restore(seed, config, steps, &mut || values.next());
+        self.restore(seed, config, steps, &mut || values.next_in(-beta, beta));
         values.finish()
     }
 

@@ -74,12 +74,28 @@ impl<const D: usize> Record for Standardizer<D> {
         })
     }
 
-    fn apply_body<S: Source>(&mut self, input: &mut Body<'_, S>) -> Result<(), S::Error> {
+    fn apply_body<S: Source>(
+        &mut self,
+        input: &mut Body<'_, S>,
+    ) -> Result<Result<(), Error>, S::Error> {
         let count = input.u64()?;
         let offset = input.f32()?;
+        // The check pass's ranges: statistics finite, sums of squares non-negative, all zero
+        // before the first observation.
+        let max = if count == 0 { 0.0 } else { f32::MAX };
         let mut values = Values::new(input);
-        self.restore(count, offset, &mut || values.next());
-        values.finish()
+        let mut j = 0usize;
+        self.restore(count, offset, &mut || {
+            let lo = if j < D { -max } else { 0.0 };
+            j = j.saturating_add(1);
+            values.next_in(lo, max)
+        });
+        let offset_ok = (0.0..f32::INFINITY).contains(&offset);
+        Ok(values.finish()?.and(if offset_ok {
+            Ok(())
+        } else {
+            Err(PersistError::Changed.into())
+        }))
     }
 
     fn blank() -> Self {

@@ -1,0 +1,201 @@
+//! The bytes applied are the bytes checked: a source (or a flash) that returns a valid record
+//! on the check read and other bytes on the apply read (a read disturb) is refused, and the
+//! target does not change, for every kind, through `Persist::load_from` and through
+//! `storage::Slots`.
+
+mod common;
+
+use common::bytes;
+use gln::detector::{Detector, DetectorConfig, SmallSensorModel};
+use gln::gaussian::{GaussianConfig, GaussianGln2, GaussianInput};
+use gln::persist::{HEADER_BYTES, LoadError, Source, crc32};
+use gln::rng::SplitMix64;
+use gln::{Config, Gln2, Input, LearningRate, Persist, PersistError, Standardizer};
+
+type Bern = Gln2<3, 3, 4, 2, 4>;
+type Gauss = GaussianGln2<3, 3, 4, 2, 4>;
+type Stand = Standardizer<3>;
+type Det = Detector<1, 8, 8, 8, SmallSensorModel>;
+type Pair = (Bern, Stand);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct End;
+
+/// Gives `first` until the first rewind, then `second`.
+struct Disturbed<'a> {
+    first: &'a [u8],
+    second: &'a [u8],
+    rewound: bool,
+    pos: usize,
+}
+
+impl<'a> Disturbed<'a> {
+    fn new(first: &'a [u8], second: &'a [u8]) -> Self {
+        Self {
+            first,
+            second,
+            rewound: false,
+            pos: 0,
+        }
+    }
+}
+
+impl Source for Disturbed<'_> {
+    type Error = End;
+    fn read(&mut self, out: &mut [u8]) -> Result<(), End> {
+        let bytes = if self.rewound {
+            self.second
+        } else {
+            self.first
+        };
+        let src = bytes.get(self.pos..self.pos + out.len()).ok_or(End)?;
+        out.copy_from_slice(src);
+        self.pos += out.len();
+        Ok(())
+    }
+    fn rewind(&mut self) -> Result<(), End> {
+        self.rewound = true;
+        self.pos = 0;
+        Ok(())
+    }
+}
+
+/// Recomputes the CRC of the record at `start..end`.
+fn fix_crc(b: &mut [u8], (start, end): (usize, usize)) {
+    let c = crc32(&b[start..end - 4]);
+    b[end - 4..end].copy_from_slice(&c.to_le_bytes());
+}
+
+/// Where to disturb: a value's offset, and the record holding it (start, end).
+type Spot = (usize, (usize, usize));
+
+/// The disturbed second reads of `good`: the 4 bytes at `at` replaced by NaN and by 3.4e38
+/// (each with the stored CRC as it was, and recomputed over the changed record), and one bit
+/// flipped at `at`.
+fn disturbances(good: &[u8], (at, record): Spot) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (name, v) in [("NaN", f32::NAN), ("3.4e38", 3.4e38f32)] {
+        let mut b = good.to_vec();
+        b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        out.push((format!("{name} at {at}"), b.clone()));
+        fix_crc(&mut b, record);
+        out.push((format!("{name} at {at}, CRC recomputed"), b));
+    }
+    let mut b = good.to_vec();
+    b[at + 1] ^= 0x10;
+    out.push((format!("bit flip at {}", at + 1), b));
+    out
+}
+
+/// Loads through a source that changes after the rewind: refused, target unchanged; and the
+/// same source without the change loads (the test can fail).
+fn attack<P: Persist>(saved: &P, target: &mut P, offsets: &[Spot]) -> usize {
+    let good = bytes(saved);
+    let before = bytes(target);
+    assert_ne!(good, before, "the target must differ from the record");
+    let mut attacks = 0;
+    for &spot in offsets {
+        for (name, second) in disturbances(&good, spot) {
+            let r = target.load_from(&mut Disturbed::new(&good, &second));
+            assert!(
+                matches!(
+                    r,
+                    Err(LoadError::Invalid(gln::Error::Persist(
+                        PersistError::Changed
+                    )))
+                ),
+                "{name}: {r:?}"
+            );
+            assert_eq!(
+                bytes(target),
+                before,
+                "{name}: a refused load changed the target"
+            );
+            attacks += 1;
+        }
+    }
+    // Another valid record on the second read (the target's own bytes) is refused too.
+    let r = target.load_from(&mut Disturbed::new(&good, &before));
+    assert!(matches!(r, Err(LoadError::Invalid(_))), "{r:?}");
+    assert_eq!(bytes(target), before);
+    // The same bytes twice load.
+    target.load_from(&mut Disturbed::new(&good, &good)).unwrap();
+    assert_eq!(bytes(target), good);
+    attacks + 1
+}
+
+fn bern(seed: u64, steps: u32) -> Bern {
+    let config = Config::DEFAULT.with_learning_rate(LearningRate::constant(0.2));
+    let mut m = Bern::new(seed, config);
+    for t in 0..steps {
+        let z = [(t as f32 * 0.3).sin(), (t % 7) as f32 * 0.1, 0.5];
+        m.learn(&Input::from_side(&z).unwrap(), t % 3 != 0);
+    }
+    m
+}
+
+fn stand(steps: u32) -> Stand {
+    let mut s = Stand::new(0.1);
+    for t in 0..steps {
+        s.update(&[t as f32 * 0.3, (t % 7) as f32, 2.0 - t as f32 * 0.01])
+            .unwrap();
+    }
+    s
+}
+
+fn gauss(seed: u64, steps: u32) -> Gauss {
+    let mut m = Gauss::new(seed, GaussianConfig::DEFAULT);
+    for t in 0..steps {
+        let z = [(t as f32 * 0.1).sin(), (t as f32 * 0.1).cos(), 0.5];
+        let x = GaussianInput::new(&z, &[-1.0, 0.0, 1.0], 0.5).unwrap();
+        m.learn_targets(&x, &[(t as f32 * 0.1).sin()]).unwrap();
+    }
+    m
+}
+
+fn det(seed: u64, n: u32) -> Det {
+    let mut d = Det::with_seed(seed, DetectorConfig::DEFAULT);
+    let mut r = SplitMix64::new(9);
+    for t in 0..n {
+        d.update(&[20.0 + (t as f32 * 0.02).sin() + 0.05 * r.next_normal()])
+            .unwrap();
+    }
+    d
+}
+
+/// A value early in the body and the last one (just before the CRC) of a record of `len`
+/// bytes starting at `start`.
+fn spots(start: usize, len: usize) -> [Spot; 2] {
+    let record = (start, start + len);
+    [
+        (start + HEADER_BYTES + 16, record),
+        (start + len - 8, record),
+    ]
+}
+
+#[test]
+fn every_kind_refuses_bytes_that_change_after_the_rewind() {
+    let mut n = attack(
+        &bern(5, 300),
+        &mut bern(7, 40),
+        &spots(0, Bern::SAVED_BYTES),
+    );
+    n += attack(
+        &gauss(5, 300),
+        &mut gauss(7, 40),
+        &spots(0, Gauss::SAVED_BYTES),
+    );
+    n += attack(&stand(300), &mut stand(40), &spots(0, Stand::SAVED_BYTES));
+    let d = Det::SAVED_BYTES;
+    let mut offsets = spots(0, d).to_vec();
+    // The detector's own statistics: the window (after the configuration and counters).
+    offsets.push((HEADER_BYTES + 100, (0, d)));
+    n += attack(&det(3, 400), &mut det(4, 60), &offsets);
+    // A pair: a disturb in the first record and in the second.
+    let b = Bern::SAVED_BYTES;
+    let mut offsets = spots(0, b).to_vec();
+    offsets.extend(spots(b, Stand::SAVED_BYTES));
+    let pair: Pair = (bern(5, 300), stand(300));
+    n += attack(&pair, &mut (bern(7, 40), stand(40)), &offsets);
+    assert_eq!(n, 5 + 5 * (2 + 2 + 2 + 3 + 4));
+}

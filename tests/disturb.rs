@@ -199,3 +199,177 @@ fn every_kind_refuses_bytes_that_change_after_the_rewind() {
     n += attack(&pair, &mut (bern(7, 40), stand(40)), &offsets);
     assert_eq!(n, 5 + 5 * (2 + 2 + 2 + 3 + 4));
 }
+
+#[cfg(feature = "storage")]
+mod flash {
+    use embedded_storage::nor_flash::{
+        ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+    };
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Fault;
+
+    impl NorFlashError for Fault {
+        fn kind(&self) -> NorFlashErrorKind {
+            NorFlashErrorKind::Other
+        }
+    }
+
+    /// NOR flash in RAM whose reads of the 4 bytes at `at` return `value` from the `from`-th
+    /// read covering them on (`from` counts from 0), for ever or (`once`) for that read only:
+    /// a read disturb that appears after the scan, the check pass or the apply pass.
+    pub struct Disturbing {
+        pub mem: Vec<u8>,
+        pub at: usize,
+        pub value: [u8; 4],
+        pub from: usize,
+        pub once: bool,
+        pub reads: usize,
+    }
+
+    impl ErrorType for Disturbing {
+        type Error = Fault;
+    }
+
+    impl ReadNorFlash for Disturbing {
+        const READ_SIZE: usize = 1;
+        fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Fault> {
+            let o = offset as usize;
+            bytes.copy_from_slice(self.mem.get(o..o + bytes.len()).ok_or(Fault)?);
+            if o < self.at + 4 && self.at < o + bytes.len() {
+                let hit = self.reads == self.from || (!self.once && self.reads > self.from);
+                if hit {
+                    for (i, v) in self.value.iter().enumerate() {
+                        if let Some(b) = (self.at + i).checked_sub(o).and_then(|j| bytes.get_mut(j))
+                        {
+                            *b = *v;
+                        }
+                    }
+                }
+                self.reads += 1;
+            }
+            Ok(())
+        }
+        fn capacity(&self) -> usize {
+            self.mem.len()
+        }
+    }
+
+    impl NorFlash for Disturbing {
+        const WRITE_SIZE: usize = 4;
+        const ERASE_SIZE: usize = 256;
+        fn erase(&mut self, from: u32, to: u32) -> Result<(), Fault> {
+            self.mem
+                .get_mut(from as usize..to as usize)
+                .ok_or(Fault)?
+                .fill(0xFF);
+            Ok(())
+        }
+        fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Fault> {
+            let o = offset as usize;
+            let dst = self.mem.get_mut(o..o + bytes.len()).ok_or(Fault)?;
+            for (d, s) in dst.iter_mut().zip(bytes) {
+                *d &= *s;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Two checkpoints (`old`, then `new`) in two regions; the flash then disturbs a value of
+/// the newest record from its `from`-th read on (or at that read only). Whatever the
+/// disturb, the load gives one of the two checkpoints exactly, or an error and no change.
+/// Returns how many loads gave the older checkpoint.
+#[cfg(feature = "storage")]
+fn slots_attack<P: Persist>(old: &P, new: &P, mut target: P, spots: &[usize]) -> usize {
+    use gln::storage::Slots;
+    let header = Slots::header_bytes::<flash::Disturbing>();
+    let region = (header + P::SAVED_BYTES).div_ceil(256) * 256;
+    let slots = Slots::new(0, region as u32);
+    let mut f = flash::Disturbing {
+        mem: vec![0xFF; 2 * region],
+        at: 0,
+        value: [0; 4],
+        from: usize::MAX,
+        once: false,
+        reads: 0,
+    };
+    assert_eq!(slots.save(&mut f, old), Ok(1));
+    assert_eq!(slots.save(&mut f, new), Ok(2));
+    let (before, old_b, new_b) = (bytes(&target), bytes(old), bytes(new));
+    let mut fell_back = 0;
+    for &at in spots {
+        for value in [f32::NAN.to_le_bytes(), 3.4e38f32.to_le_bytes(), {
+            let mut b = f.mem[region + header + at..][..4].try_into().unwrap();
+            let b: &mut [u8; 4] = &mut b;
+            b[1] ^= 0x10;
+            *b
+        }] {
+            for from in 0..8 {
+                for once in [false, true] {
+                    (f.at, f.value, f.from, f.once, f.reads) =
+                        (region + header + at, value, from, once, 0);
+                    let case =
+                        format!("offset {at}, value {value:?}, from read {from}, once {once}");
+                    match slots.load(&mut f, &mut target) {
+                        Ok(2) => assert_eq!(bytes(&target), new_b, "{case}"),
+                        Ok(1) => {
+                            assert_eq!(bytes(&target), old_b, "{case}");
+                            fell_back += 1;
+                        }
+                        r => {
+                            assert!(r.is_err(), "{case}: {r:?}");
+                            assert_eq!(bytes(&target), before, "{case}");
+                        }
+                    }
+                    // Back to the state before, for the next case.
+                    target.load(&before).unwrap();
+                }
+            }
+        }
+    }
+    fell_back
+}
+
+#[cfg(feature = "storage")]
+#[test]
+fn slots_never_load_bytes_that_changed_after_the_check() {
+    let spot = |len: usize| [HEADER_BYTES + 16, len - 8];
+    let n = [
+        slots_attack(
+            &bern(5, 100),
+            &bern(5, 300),
+            bern(7, 40),
+            &spot(Bern::SAVED_BYTES),
+        ),
+        slots_attack(
+            &gauss(5, 100),
+            &gauss(5, 300),
+            gauss(7, 40),
+            &spot(Gauss::SAVED_BYTES),
+        ),
+        slots_attack(
+            &stand(100),
+            &stand(300),
+            stand(40),
+            &spot(Stand::SAVED_BYTES),
+        ),
+        slots_attack(
+            &det(3, 200),
+            &det(3, 400),
+            det(4, 60),
+            &spot(Det::SAVED_BYTES),
+        ),
+        slots_attack(
+            &(bern(5, 100), stand(100)),
+            &(bern(5, 300), stand(300)),
+            (bern(7, 40), stand(40)),
+            &[
+                HEADER_BYTES + 16,
+                Bern::SAVED_BYTES + Stand::SAVED_BYTES - 8,
+            ],
+        ),
+    ];
+    // A disturb that stays finds the newest refused and the older loaded.
+    assert!(n.iter().all(|&k| k > 0), "{n:?}");
+}

@@ -461,7 +461,7 @@ impl Slots {
     /// (another model type or shape, bytes that changed since the scan), is passed over and
     /// reported. Each record is applied through [`Persist::load_from`]: the bytes applied are
     /// the bytes checked (a record whose bytes change between the check and the apply read
-    /// is refused with [`PersistError::Changed`](crate::PersistError::Changed) and retried
+    /// is refused with [`PersistError::Changed`] and retried
     /// once), staged in a copy of `P` on the stack, so nothing changes on error.
     ///
     /// # Errors

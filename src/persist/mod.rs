@@ -53,7 +53,10 @@
 //! # Streams
 //! [`Persist::save_to`] and [`Persist::load_from`] work through a [`Sink`] or [`Source`]
 //! (e.g. a flash region, see the `storage` feature) so a large model needs no RAM buffer of
-//! its size: loading reads the bytes twice, once to check them and once to apply them.
+//! its size: loading reads the bytes twice, once to check them and once to apply them, and
+//! the apply pass checks the CRC-32 and the values again over exactly the bytes it applies
+//! (into a staging copy): a source that changed between the reads gives
+//! [`PersistError::Changed`] and nothing changes.
 
 mod config;
 pub(crate) mod format;

@@ -300,7 +300,8 @@ mod flash {
 
 /// Two checkpoints (`old`, then `new`) in two regions; the flash then disturbs a value of
 /// the newest record from its `from`-th read on (or at that read only). Whatever the
-/// disturb, the load gives one of the two checkpoints exactly, or an error and no change.
+/// disturb, the load gives one of the two checkpoints exactly, or an error and no change;
+/// through `Slots::load` and through `Slots::load_report_staged`.
 /// Returns how many loads gave the older checkpoint.
 #[cfg(feature = "storage")]
 fn slots_attack<P: Persist>(old: &P, new: &P, mut target: P, spots: &[usize]) -> usize {
@@ -328,12 +329,22 @@ fn slots_attack<P: Persist>(old: &P, new: &P, mut target: P, spots: &[usize]) ->
             *b
         }] {
             for from in 0..8 {
-                for once in [false, true] {
+                for (once, staged) in [(false, false), (true, false), (false, true), (true, true)] {
                     (f.at, f.value, f.from, f.once, f.reads) =
                         (region + header + at, value, from, once, 0);
-                    let case =
-                        format!("offset {at}, value {value:?}, from read {from}, once {once}");
-                    match slots.load(&mut f, &mut target) {
+                    let case = format!(
+                        "offset {at}, value {value:?}, from read {from}, once {once}, staged {staged}"
+                    );
+                    let r = if staged {
+                        // The staging copy from the caller, holding any state.
+                        let mut scratch = P::from_bytes(&old_b).unwrap();
+                        slots
+                            .load_report_staged(&mut f, &mut target, &mut scratch)
+                            .map(|r| r.loaded.sequence)
+                    } else {
+                        slots.load(&mut f, &mut target)
+                    };
+                    match r {
                         Ok(2) => assert_eq!(bytes(&target), new_b, "{case}"),
                         Ok(1) => {
                             assert_eq!(bytes(&target), old_b, "{case}");

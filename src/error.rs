@@ -47,7 +47,7 @@ pub enum Error {
     InvalidConfig(&'static str),
     /// Saving or loading a model failed: a buffer too small, or saved bytes that are not a
     /// valid record for this type (see [`crate::persist`]).
-    Persist(crate::persist::PersistError),
+    Persist(crate::persist::format::PersistError),
 }
 
 impl fmt::Display for Error {
@@ -84,8 +84,8 @@ impl fmt::Display for Error {
 // `core::error::Error` (Rust 1.81): the same trait as `std::error::Error`, without `std`.
 impl core::error::Error for Error {}
 
-impl From<crate::persist::PersistError> for Error {
-    fn from(e: crate::persist::PersistError) -> Self {
+impl From<crate::persist::format::PersistError> for Error {
+    fn from(e: crate::persist::format::PersistError) -> Self {
         Error::Persist(e)
     }
 }

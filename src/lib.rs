@@ -80,20 +80,18 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::needless_range_loop)
 )]
 
+pub mod bernoulli;
 pub mod config;
 pub mod detector;
 mod error;
 pub mod explain;
-mod gate;
 pub mod gaussian;
+#[doc(hidden)] // the fingerprints' hash, public for the board crates
 pub mod hash;
 mod input;
-#[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
-#[allow(unsafe_code)]
 mod kernels;
-mod layer;
 pub mod math;
-mod network;
+pub mod net;
 pub mod persist;
 pub mod rng;
 pub mod selftest;
@@ -101,11 +99,17 @@ mod standardize;
 #[cfg(feature = "storage")]
 pub mod storage;
 
+pub use bernoulli::{Gln1, Gln2, Gln3, Gln4, Network};
 pub use config::{Config, LearningRate, Schedule, StepScale, WeightInit};
 pub use error::Error;
 pub use explain::{Explain, Explanation};
 pub use input::Input;
-pub use network::{Gln1, Gln2, Gln3, Gln4, Network, argmax};
+pub use math::argmax;
+
+/// The old path of `argmax` (now in [`math`]), kept for `detector`.
+mod network {
+    pub(crate) use crate::math::argmax;
+}
 pub use persist::{Persist, PersistError};
 pub use standardize::Standardizer;
 

@@ -14,7 +14,7 @@
 ///
 /// micromath's approximate `exp` was tried here as an opt-in fast path and dropped: the same
 /// MNIST accuracy, but more instructions per `learn` on the Cortex-M4F (+7%) and M0 (+6%)
-/// and no gain on x86-64 (see `notes/issue-2.md`).
+/// and no gain on x86-64 (see `docs/design.md`).
 #[inline]
 pub fn exp(x: f32) -> f32 {
     libm::expf(x)
@@ -59,6 +59,7 @@ pub(crate) fn abs(x: f32) -> f32 {
     f32::from_bits(x.to_bits() & 0x7fff_ffff)
 }
 
+#[doc(hidden)] // an implementation detail of `dot` (documented there)
 /// Number of partial sums in [`dot`].
 pub const LANES: usize = 16;
 
@@ -81,7 +82,6 @@ pub const LANES: usize = 16;
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     // Cortex-M with an FPU: the same operations with load-multiple instructions.
-    #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
     if let Some(s) = crate::kernels::dot(a, b) {
         return s;
     }
@@ -143,6 +143,19 @@ pub(crate) const fn sqrt_const(x: f32) -> f32 {
         i += 1;
     }
     g
+}
+
+/// Index of the largest value (the first on ties; 0 for an empty slice). NaN never wins.
+pub fn argmax(p: &[f32]) -> usize {
+    let mut best = 0;
+    let mut best_v = f32::NEG_INFINITY;
+    for (i, &v) in p.iter().enumerate() {
+        if v > best_v {
+            best = i;
+            best_v = v;
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -240,5 +253,12 @@ mod tests {
         assert_eq!(sqrt_const(-1.0), 0.0);
         const C: f32 = sqrt_const(16.0);
         assert_eq!(C, 4.0);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum_and_ignores_nan() {
+        assert_eq!(argmax(&[0.1, 0.7, 0.7, 0.2]), 1);
+        assert_eq!(argmax(&[f32::NAN, 0.2, 0.1]), 1);
+        assert_eq!(argmax(&[]), 0);
     }
 }

@@ -8,8 +8,12 @@
 //! other bit (a different libm, a compiler that fused a multiply-add, a miscompiled FPU
 //! instruction) fails.
 //!
-//! The host tests (`tests/parity.rs`, for the `std` and the `no_std` build), every board under
+//! The host tests (`tests/parity/main.rs`, for the `std` and the `no_std` build), every board under
 //! `boards/` and firmware that calls a scenario at boot run this very code.
+//!
+//! The supported items are each scenario's `Model`, `model()`, `run` and `EXPECTED`, and the
+//! reports. The scenario's fixtures (seeds, stream parameters, the simulated machine) are
+//! public for the board crates, hidden from these docs, and may change with a scenario.
 //!
 //! Each scenario is a module with the same items: `Model` (its shape), `SEED`, `CONFIG`,
 //! `EXPECTED`, `model()` (a `const fn`, so the model can live in a `static`) and
@@ -49,6 +53,7 @@ pub mod bernoulli;
 pub mod kernels;
 mod machine;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 pub use machine::{CHANNELS, Fault, FaultKind, Machine, TEMPERATURE, VIBRATION, fault_at};
 
 use core::fmt;
@@ -145,6 +150,7 @@ impl crate::persist::Sink for HashSink {
     }
 }
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// One reading of [`Stream`]: `D` raw sensor values and a binary label.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -155,6 +161,7 @@ pub struct Sample<const D: usize> {
     pub label: bool,
 }
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// A deterministic, endless stream of sensor-like samples, generated from a seed with
 /// [`SplitMix64`] and plain `f32` arithmetic in a fixed order (the same bits everywhere).
 ///

@@ -459,8 +459,10 @@ impl Slots {
     /// Loads the newest checkpoint that is a valid record for `P` into `value`, falling back
     /// to older ones: a newer checkpoint whose record cannot be read, or that `P` refuses
     /// (another model type or shape, bytes that changed since the scan), is passed over and
-    /// reported. Nothing changes on error (but see [`Persist::load_from`] for a read error
-    /// while applying: the older checkpoint loaded next then replaces the whole state).
+    /// reported. Each record is applied through [`Persist::load_from`]: the bytes applied are
+    /// the bytes checked (a record whose bytes change between the check and the apply read
+    /// is refused with [`PersistError::Changed`] and retried
+    /// once), staged in a copy of `P` on the stack, so nothing changes on error.
     ///
     /// # Errors
     /// [`StorageError::NoCheckpoint`] if no region holds a valid checkpoint and every region
@@ -472,6 +474,30 @@ impl Slots {
         flash: &mut F,
         value: &mut P,
     ) -> Result<LoadReport, StorageError<F::Error>> {
+        self.load_with(flash, |source| value.load_from(source))
+    }
+
+    /// [`load_report`](Self::load_report) staging each record in `scratch` instead of a copy
+    /// on the stack (see [`Persist::load_from_staged`]): for a `P` too large for the stack,
+    /// with `scratch` e.g. a second `static`. `scratch` may hold any state and is overwritten.
+    ///
+    /// # Errors
+    /// As [`load_report`](Self::load_report); `value` is unchanged on error.
+    pub fn load_report_staged<F: ReadNorFlash, P: Persist>(
+        &self,
+        flash: &mut F,
+        value: &mut P,
+        scratch: &mut P,
+    ) -> Result<LoadReport, StorageError<F::Error>> {
+        self.load_with(flash, |source| value.load_from_staged(source, scratch))
+    }
+
+    /// The newest checkpoint that `load` accepts, falling back to older ones.
+    fn load_with<F: ReadNorFlash>(
+        &self,
+        flash: &mut F,
+        mut load: impl FnMut(&mut FlashSource<'_, F>) -> Result<(), LoadError<StorageError<F::Error>>>,
+    ) -> Result<LoadReport, StorageError<F::Error>> {
         self.check_bounds(flash, F::READ_SIZE)
             .map_err(StorageError::Layout)?;
         let (mut tried, mut faults) = (Regions::default(), Faults::new());
@@ -479,8 +505,7 @@ impl Slots {
         while let Some((info, record_start)) = self.scan(flash, tried, &mut faults)? {
             tried.add(info.region);
             // A second try: a transient fault does not make it pass over the newest.
-            let mut once =
-                || value.load_from(&mut FlashSource::new(flash, record_start, info.length));
+            let mut once = || load(&mut FlashSource::new(flash, record_start, info.length));
             let (reason, e) = match once().or_else(|_| once()) {
                 Ok(()) => {
                     return Ok(LoadReport {

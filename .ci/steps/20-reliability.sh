@@ -30,7 +30,7 @@ PROPTEST_CASES="$cases" cargo test "${opt[@]}" --test proptests
 
 echo "== reliability: persistence, hostile input, recovery from any single value, flash checkpoints"
 echo "   (power cut at every byte, alone and with read disturbs, wrapping sequences, worn regions)"
-cargo test "${opt[@]}" --test persist --test persist_anomaly --test persist_golden --test hostile \
+cargo test "${opt[@]}" --test bernoulli --test persist_anomaly --test parity --test hostile \
     --test storage --test recovery
 
 echo "== reliability: soak, $soak_steps adversarial steps per model (and per small detector)"

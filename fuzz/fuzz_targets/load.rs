@@ -11,7 +11,12 @@
 //!   the bits the remaining input names (a structure-aware mutation);
 //! - bit 5: the Gaussian GLN and detector loaders instead: bits 0-1 pick a Gaussian GLN, a
 //!   3-head Gaussian GLN with its standardiser, a one-channel detector, a two-channel
-//!   detector; with bit 4, the mutation of a trained detector's bytes.
+//!   detector; with bit 4, the mutation of a trained detector's bytes;
+//! - bit 6: a source whose second read differs from the first (a flash read disturb): valid
+//!   bytes of a trained model on the check read, the same bytes with the bit flips the rest
+//!   names (and, with bit 3, the CRC recomputed) on the apply read; bits 0-1 pick a Gln2, a
+//!   standardiser, a one-channel detector, a Gln2 with its standardiser. A load that succeeds
+//!   must have applied a record that checks, and a failed one must change nothing.
 #![no_main]
 
 use gln::detector::{Detector, DetectorConfig};
@@ -87,7 +92,10 @@ fn valid_gaussian<M: GaussianNetwork<D, D, N>, const D: usize, const N: usize>(m
     m.for_each_weight(&mut |w| assert!(w.is_finite() && w.abs() <= c.beta, "weight {w}"));
     let z = [0.5f32; D];
     for g in m.predict_all(&GaussianInput::from_side(&z, 1.0).unwrap()) {
-        assert!(g.variance >= c.sigma2_min && g.variance <= c.sigma2_max, "{g:?}");
+        assert!(
+            g.variance >= c.sigma2_min && g.variance <= c.sigma2_max,
+            "{g:?}"
+        );
         assert!(g.mean.abs() <= c.mean_bound, "{g:?}");
     }
 }
@@ -113,7 +121,10 @@ fn load_detector<const CH: usize, const W: usize>(
             }
             let mut d = target.clone();
             let v = d.update(&[1.0; CH]).unwrap();
-            assert!(v.score.is_finite() && v.nll.is_finite() && v.instant.is_finite(), "{v:?}");
+            assert!(
+                v.score.is_finite() && v.nll.is_finite() && v.instant.is_finite(),
+                "{v:?}"
+            );
         }
         Err(e) => {
             assert_eq!(checked, Err(e));
@@ -182,7 +193,10 @@ fn gaussian_and_detector(mode: u8, rest: &[u8]) {
         }
         1 => {
             repair::<H>(mode, &mut bytes);
-            let mut t: H = (GaussianGln1::new(2, GaussianConfig::DEFAULT), Standardizer::new(1.0));
+            let mut t: H = (
+                GaussianGln1::new(2, GaussianConfig::DEFAULT),
+                Standardizer::new(1.0),
+            );
             load_into(&mut t, &bytes, |(m, _)| valid_gaussian::<_, 2, 3>(m));
         }
         2 => {
@@ -209,10 +223,104 @@ fn trained_a(rest: &[u8]) -> A {
     m
 }
 
+/// Gives `first` until the first rewind, then `second`.
+struct Twice<'a> {
+    first: &'a [u8],
+    second: &'a [u8],
+    rewound: bool,
+    pos: usize,
+}
+
+impl gln::persist::Source for Twice<'_> {
+    type Error = ();
+    fn read(&mut self, out: &mut [u8]) -> Result<(), ()> {
+        let bytes = if self.rewound {
+            self.second
+        } else {
+            self.first
+        };
+        let src = bytes.get(self.pos..self.pos + out.len()).ok_or(())?;
+        out.copy_from_slice(src);
+        self.pos += out.len();
+        Ok(())
+    }
+    fn rewind(&mut self) -> Result<(), ()> {
+        (self.rewound, self.pos) = (true, 0);
+        Ok(())
+    }
+}
+
+/// Loads `target` through a source that gives `first`, then (after the rewind) `first` with
+/// the bit flips `flips` names: on success the bytes applied are a record that checks and
+/// the target saves them back; on failure nothing changed.
+fn load_twice<P: Persist>(mode: u8, target: &mut P, first: &[u8], flips: &[u8]) {
+    let mut second = first.to_vec();
+    for f in flips.chunks(2) {
+        let pos = (usize::from(f[0]) | usize::from(f.get(1).copied().unwrap_or(0) & 7) << 8)
+            % second.len();
+        second[pos] ^= 1 << (f.get(1).copied().unwrap_or(0) >> 5);
+    }
+    if mode & 8 != 0 {
+        // Recompute the CRC of each record (a pair holds two).
+        let mut start = 0;
+        while start + 12 <= second.len() {
+            let n = u32::from_le_bytes(first[start + 8..start + 12].try_into().unwrap()) as usize;
+            let end = start + n;
+            let c = gln::persist::crc32(&second[start..end - 4]);
+            second[end - 4..end].copy_from_slice(&c.to_le_bytes());
+            start = end;
+        }
+    }
+    let before = saved(target);
+    match target.load_from(&mut Twice {
+        first,
+        second: &second,
+        rewound: false,
+        pos: 0,
+    }) {
+        Ok(()) => {
+            assert_eq!(P::check(&second), Ok(()), "applied bytes that do not check");
+            assert_eq!(saved(target), second, "applied other bytes than it read");
+        }
+        Err(_) => assert_eq!(saved(target), before, "a failed load changed the target"),
+    }
+}
+
+fn disturbed(mode: u8, rest: &[u8]) {
+    let (train, flips) = rest.split_at(rest.len() / 2);
+    let m = trained_a(train);
+    let mut s = S::new(0.5);
+    for w in train.chunks(3).take(64) {
+        let z: [f32; 3] = core::array::from_fn(|i| f32::from(w.get(i).copied().unwrap_or(0)));
+        let _ = s.update(&z);
+    }
+    match mode & 3 {
+        0 => load_twice(mode, &mut A::new(9, Config::DEFAULT), &saved(&m), flips),
+        1 => load_twice(mode, &mut S::new(1.0), &saved(&s), flips),
+        2 => {
+            let d = trained_detector(train);
+            load_twice(
+                mode,
+                &mut D1::with_seed(9, DetectorConfig::DEFAULT),
+                &saved(&d),
+                flips,
+            );
+        }
+        _ => {
+            let mut t = (A::new(9, Config::DEFAULT), S::new(1.0));
+            load_twice(mode, &mut t, &saved(&(m, s)), flips);
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
+    if mode & 64 != 0 {
+        disturbed(mode, rest);
+        return;
+    }
     if mode & 32 != 0 {
         gaussian_and_detector(mode, rest);
         return;

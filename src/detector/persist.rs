@@ -497,7 +497,10 @@ where
         })
     }
 
-    fn apply_body<S: Source>(&mut self, input: &mut Body<'_, S>) -> Result<(), S::Error> {
+    fn apply_body<S: Source>(
+        &mut self,
+        input: &mut Body<'_, S>,
+    ) -> Result<Result<(), Error>, S::Error> {
         let c = &mut self.config;
         c.warmup = input.u32()?;
         for v in [
@@ -578,10 +581,14 @@ where
                 read_threshold(input, t)?;
             }
         }
+        // Each model checks its values as it applies them; the record's CRC-32 is checked
+        // over every byte applied by the caller.
+        let mut models = Ok(());
         for m in &mut self.models {
-            m.apply_body(input)?;
+            let r = m.apply_body(input)?;
+            models = models.and(r);
         }
-        Ok(())
+        Ok(models)
     }
 
     fn blank() -> Self {

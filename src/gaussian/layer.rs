@@ -7,7 +7,7 @@ pub(crate) const BIASES: usize = 3;
 
 /// The bounds every Gaussian GLN applies (from its configuration).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Bounds {
+pub struct Bounds {
     /// Variance bounds.
     pub var_min: f32,
     pub var_max: f32,
@@ -36,7 +36,7 @@ impl Bounds {
 /// The `IN` input Gaussians of a layer, clipped, in the form every neuron of the layer uses
 /// them. Computed once per layer and shared by its neurons.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Prepared<const IN: usize> {
+pub struct Prepared<const IN: usize> {
     /// Clipped means μ_j.
     mean: [f32; IN],
     /// Precisions λ_j = 1 / clip(σ_j²).
@@ -73,7 +73,7 @@ impl<const IN: usize> Prepared<IN> {
 
 /// What one neuron computed for one input: its (projected) output and what its update needs.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Mix {
+pub struct Mix {
     /// Output mean μ (unclipped: the caller clips it for the next layer).
     pub mean: f32,
     /// Output variance σ², within `[var_min, var_max]`.
@@ -92,7 +92,7 @@ impl Mix {
 /// The weights of `OUT` neurons with `IN` inputs each plus the three bias Gaussians, `C`
 /// contexts (weight rows) per neuron. Every stored weight is within `[-beta, beta]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct GaussLayer<const IN: usize, const OUT: usize, const C: usize> {
+pub struct GaussLayer<const IN: usize, const OUT: usize, const C: usize> {
     w: [[[f32; IN]; C]; OUT],
     bias: [[[f32; BIASES]; C]; OUT],
 }

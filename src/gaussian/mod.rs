@@ -60,7 +60,9 @@ mod layer;
 mod network;
 
 pub use explain::{GaussianExplain, GaussianExplanation};
-pub use network::{GaussianGln1, GaussianGln2, GaussianGln3, GaussianGln4, GaussianNetwork};
+pub use network::{
+    GaussianFamily, GaussianGln1, GaussianGln2, GaussianGln3, GaussianGln4, GaussianNetwork,
+};
 
 use crate::config::{LearningRate, Schedule, StepScale};
 use crate::error::{Error, check_finite};

@@ -1,62 +1,43 @@
-//! Gaussian GLN networks of one to four layers, their shape in their type.
+//! Gaussian GLN networks: the [`GaussianFamily`] of the generic [`Net`], and its aliases
+//! [`GaussianGln1`] to [`GaussianGln4`].
 //!
 //! The same shape rules as the Bernoulli networks ([`crate::Gln3`]): side-information size
 //! `D`, base Gaussians `B`, hidden widths `H1, H2, ...`, halfspaces per neuron `K`, contexts
 //! `C = 2^K`, heads `N` (targets predicted at once, sharing the hyperplanes; 1 by default).
 
-mod explain;
-
+use super::explain::{GaussianExplain, GaussianExplanation};
 use super::layer::{BIASES, Bounds, GaussLayer, Mix, Prepared};
 use super::{Gaussian, GaussianConfig, GaussianInput};
 use crate::Error;
+use crate::config::LearningRate;
 use crate::error::check_finite;
-use crate::gate::Gates;
-use crate::hash::Fnv1a;
-use crate::math::clamp;
-use crate::rng::SplitMix64;
+use crate::explain::Explanation;
+use crate::math::{abs, clamp};
+use crate::net::{
+    Cons, End, Family, Layers1, Layers2, Layers3, Layers4, Model, ModelConfig, Net, Stack, net1,
+    net2, net3, net4,
+};
 
-/// What every Gaussian GLN ([`GaussianGln1`] to [`GaussianGln4`]) can do, for code that is
-/// generic over the depth: side-information size `D`, base Gaussians `B`, heads `N`.
-///
-/// Each method forwards to the inherent method of the same name.
-pub trait GaussianNetwork<const D: usize, const B: usize, const N: usize> {
-    /// See [`GaussianGln3::predict_all`].
-    fn predict_all(&self, x: &GaussianInput<'_, D, B>) -> [Gaussian; N];
-    /// See [`GaussianGln3::learn_targets`].
-    ///
-    /// # Errors
-    /// [`Error::NonFinite`] for a NaN or infinite target; nothing changes then.
-    fn learn_targets(
-        &mut self,
-        x: &GaussianInput<'_, D, B>,
-        targets: &[f32; N],
-    ) -> Result<[Gaussian; N], Error>;
-    /// See [`GaussianGln3::learn_with`].
-    ///
-    /// # Errors
-    /// [`Error::NonFinite`] if a target is NaN or infinite; nothing changes then.
-    fn learn_with(
-        &mut self,
-        x: &GaussianInput<'_, D, B>,
-        target: &mut dyn FnMut(usize, &Gaussian) -> f32,
-    ) -> Result<[Gaussian; N], Error>;
-    /// See [`GaussianGln3::for_each_weight`].
-    fn for_each_weight(&self, f: &mut dyn FnMut(f32));
-    /// See [`GaussianGln3::fingerprint`].
-    fn fingerprint(&self) -> u64;
-    /// See [`GaussianGln3::steps`].
-    fn steps(&self) -> u64;
-    /// See [`GaussianGln3::config`].
-    fn config(&self) -> &GaussianConfig;
-    /// See [`GaussianGln3::reset`].
-    fn reset(&mut self);
-    /// A fresh network: see [`GaussianGln3::new`] (not `const`: trait methods cannot be).
-    ///
-    /// # Panics
-    /// As `new`, for an invalid `config`.
-    fn build(seed: u64, config: GaussianConfig) -> Self
-    where
-        Self: Sized;
+/// The Gaussian family: a neuron mixes Gaussians by a weighted product and learns the
+/// negative log-likelihood of the target (see [`Family`] for the role of each item).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GaussianFamily;
+
+/// The bounds every layer applies, and whether steps are curvature-normalised.
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    b: Bounds,
+    normalized: bool,
+}
+
+/// What an explanation's backward sweep gathers besides the weights.
+#[derive(Clone, Copy, Debug)]
+pub struct Acc {
+    bias_p: f32,
+    bias_s: f32,
+    mean_clipped: usize,
+    projected: usize,
+    top: Mix,
 }
 
 const NO_MIX: Mix = Mix {
@@ -71,485 +52,562 @@ fn next_inputs<const W: usize>(m: &[Mix; W], b: &Bounds) -> Prepared<W> {
 }
 
 /// The network's prediction from its last neuron: mean clipped to `±mean_bound`.
-fn output([m]: [Mix; 1], b: &Bounds) -> Gaussian {
+fn output(m: Mix, b: &Bounds) -> Gaussian {
     Gaussian {
         mean: clamp(m.mean, -b.mean, b.mean),
         variance: m.var,
     }
 }
 
-fn bounds(c: &GaussianConfig) -> Bounds {
-    Bounds::new(c.sigma2_min, c.sigma2_max, c.beta, c.mean_bound)
+/// Carries the weights `rs` of a layer's precision-weighted means `s_n` through the mean
+/// clip of the next layer's input: where it bound (`|μ_n| > bound`), the neuron passed on
+/// `λ_n clip(μ_n)` instead of `s_n = λ_n μ_n`, so everything that reached `s_n` is scaled by
+/// `clip(μ_n) / μ_n`. Counts those neurons.
+fn through_mean_clip<const W: usize>(
+    mut rs: [f32; W],
+    m: &[Mix; W],
+    bound: f32,
+    clipped: &mut usize,
+) -> [f32; W] {
+    for (r, mix) in rs.iter_mut().zip(m) {
+        if !(abs(mix.mean) <= bound) {
+            *r *= clamp(mix.mean, -bound, bound) / mix.mean;
+            *clipped = clipped.saturating_add(1);
+        }
+    }
+    rs
 }
 
-macro_rules! gaussian_network {
-    (
-        $(#[$meta:meta])*
-        $Net:ident, $Head:ident, depth $depth:literal,
-        hidden [$($H:ident),*],
-        layers [$(($g:ident, $l:ident, $In:tt => $Out:tt)),+]
-    ) => {
-        /// The weights of one head: every layer, without the shared gating.
-        #[derive(Clone, Copy, Debug, PartialEq)]
-        struct $Head<const B: usize, $(const $H: usize,)* const C: usize> {
-            $( $l: GaussLayer<$In, $Out, C>, )+
-        }
+/// Base means beyond `±mean_bound`, base variances outside `[var_min, var_max]`.
+fn clipped_bases<const D: usize, const B: usize>(
+    x: &GaussianInput<'_, D, B>,
+    b: &Bounds,
+) -> (usize, usize) {
+    let means = x.means().iter().filter(|m| !(abs(**m) <= b.mean)).count();
+    let vars = x
+        .variances()
+        .iter()
+        .filter(|v| !(**v >= b.var_min && **v <= b.var_max))
+        .count();
+    (means, vars)
+}
 
-        $(#[$meta])*
-        #[derive(Clone, PartialEq)]
-        pub struct $Net<
-            const D: usize,
-            const B: usize,
-            $(const $H: usize,)*
-            const K: usize,
-            const C: usize,
-            const N: usize = 1,
-        > {
-            $( $g: Gates<D, $Out, K>, )+
-            heads: [$Head<B, $($H,)* C>; N],
-            config: GaussianConfig,
-            seed: u64,
-            steps: u64,
-        }
+impl ModelConfig for GaussianConfig {
+    fn learning_rate(&self) -> &LearningRate {
+        &self.learning_rate
+    }
+    fn offset_std(&self) -> f32 {
+        self.offset_std
+    }
+    fn beta(&self) -> f32 {
+        self.beta
+    }
+    fn validate(&self) -> Result<(), Error> {
+        self.check()
+    }
+}
 
-        impl<
-            const D: usize,
-            const B: usize,
-            $(const $H: usize,)*
-            const K: usize,
-            const C: usize,
-            const N: usize,
-        > $Net<D, B, $($H,)* K, C, N> {
-            /// Number of layers, the output layer included.
-            pub const DEPTH: usize = $depth;
-
-            /// Number of weights (bias weights included) over all heads:
-            /// `N · Σ_layers width · C · (inputs + 3)`.
-            pub const WEIGHTS: usize = N * (0 $( + $Out * C * ($In + BIASES) )+);
-
-            /// Number of hyperplane values (directions and offsets): `Σ_layers width · K · (D + 1)`.
-            pub const PLANE_VALUES: usize = 0 $( + $Out * K * (D + 1) )+;
-
-            /// Multiply-adds of one `predict`: gating (shared by the heads) `Σ width · K · D`,
-            /// plus mixing (precision and mean sums) `N · Σ width · 2 (inputs + 3)`.
-            pub const MACS_PREDICT: usize =
-                (0 $( + $Out * K * D )+) + N * (0 $( + $Out * 2 * ($In + BIASES) )+);
-
-            /// Multiply-adds of one `learn`: those of `predict` plus the update of every
-            /// active row, about `N · Σ width · 3 (inputs + 3)` (fewer when neurons are
-            /// saturated).
-            pub const MACS_LEARN: usize =
-                Self::MACS_PREDICT + N * (0 $( + $Out * 3 * ($In + BIASES) )+);
-
-            /// A network with hyperplanes drawn from `seed` and every weight `1/m` (`m` inputs
-            /// per neuron, the three biases included).
-            ///
-            /// A `const fn`, so a model can be built at compile time into a `static`.
-            ///
-            /// # Panics
-            /// A bad shape is a compile error: `C` not `2^K`, `K > 16`, or any size 0. An
-            /// invalid `config` (see [`GaussianConfig::check`]) panics: at compile time in a
-            /// `const` context, at run time otherwise (use [`Self::try_new`] to get an error).
-            pub const fn new(seed: u64, config: GaussianConfig) -> Self {
-                const {
-                    assert!(D > 0, "D (side-information size) must be at least 1");
-                    assert!(B > 0, "B (number of base Gaussians) must be at least 1");
-                    $( assert!($H > 0, concat!(stringify!($H), " (a hidden width) must be at least 1")); )*
-                    assert!(N > 0, "N (number of heads) must be at least 1");
-                    assert!(K <= 16, "K (halfspaces per neuron) must be at most 16");
-                    assert!(C == 1 << K, "C (contexts per neuron) must be 2^K");
-                }
-                if let Err(Error::InvalidConfig(why)) = config.check() {
-                    panic!("{}", why);
-                }
-                let mut rng = SplitMix64::new(seed);
-                $( let $g = Gates::new(&mut rng, config.offset_std); )+
-                let head = $Head { $( $l: GaussLayer::new(), )+ };
-                Self { $( $g, )+ heads: [head; N], config, seed, steps: 0 }
-            }
-
-            /// As [`Self::new`], with an error instead of a panic for an invalid `config`.
-            ///
-            /// # Errors
-            /// [`Error::InvalidConfig`] naming the value out of range.
-            pub fn try_new(seed: u64, config: GaussianConfig) -> Result<Self, Error> {
-                config.check()?;
-                Ok(Self::new(seed, config))
-            }
-
-            /// Puts every weight back to `1/m` and the step count to 0; the hyperplanes stay.
-            pub fn reset(&mut self) {
-                let head = $Head { $( $l: GaussLayer::new(), )+ };
-                self.heads = [head; N];
-                self.steps = 0;
-            }
-
-            /// The configuration given at construction.
-            pub fn config(&self) -> &GaussianConfig {
-                &self.config
-            }
-
-            /// The seed the hyperplanes were drawn from.
-            pub fn seed(&self) -> u64 {
-                self.seed
-            }
-
-            /// Number of successful `learn` calls so far (the `t` of the learning-rate
-            /// schedule).
-            pub fn steps(&self) -> u64 {
-                self.steps
-            }
-
-            /// The predicted Gaussian of each head's target for `x`: variance within
-            /// `[sigma2_min, sigma2_max]`, mean within `±mean_bound`. No learning, no mutation.
-            pub fn predict_all(&self, x: &GaussianInput<'_, D, B>) -> [Gaussian; N] {
-                let b = bounds(&self.config);
-                let z = x.side();
-                $( let $g = self.$g.contexts(z); )+
-                let base = Prepared::new(x.means(), x.variances(), &b);
-                let mut out = [Gaussian { mean: 0.0, variance: 1.0 }; N];
-                for (o, head) in out.iter_mut().zip(&self.heads) {
-                    let input = &base;
-                    $(
-                        let mut m = [NO_MIX; $Out];
-                        head.$l.forward(&$g, input, &b, &mut m);
-                        let next = next_inputs(&m, &b);
-                        let input = &next;
-                    )+
-                    let _ = input;
-                    *o = output(m, &b);
-                }
-                out
-            }
-
-            /// Learns one sample with a target for every head; returns each head's
-            /// prediction *before* the update (equal to [`Self::predict_all`]), so a stream
-            /// can be scored before it is learned.
-            ///
-            /// Each layer is updated from the outputs it computed before its update, and
-            /// those pre-update outputs feed the next layer. Targets are clipped to
-            /// `±mean_bound` for learning.
-            ///
-            /// # Errors
-            /// [`Error::NonFinite`] with the index of the first NaN or infinite target;
-            /// nothing changes then.
-            pub fn learn_targets(
-                &mut self,
-                x: &GaussianInput<'_, D, B>,
-                targets: &[f32; N],
-            ) -> Result<[Gaussian; N], Error> {
-                check_finite(targets)?;
-                self.steps = self.steps.saturating_add(1);
-                let config = self.config;
-                let b = bounds(&config);
-                let eta = config.learning_rate.at(self.steps);
-                let z = x.side();
-                $( let $g = self.$g.contexts(z); )+
-                let base = Prepared::new(x.means(), x.variances(), &b);
-                let mut out = [Gaussian { mean: 0.0, variance: 1.0 }; N];
-                for ((o, head), &t) in out.iter_mut().zip(self.heads.iter_mut()).zip(targets) {
-                    let y = clamp(t, -b.mean, b.mean);
-                    let input = &base;
-                    let mut layer = 0usize;
-                    $(
-                        let mut m = [NO_MIX; $Out];
-                        head.$l.forward(&$g, input, &b, &mut m);
-                        let lr = config.learning_rate.for_layer(eta, layer, $In.saturating_add(BIASES));
-                        layer = layer.saturating_add(1);
-                        head.$l.update(&$g, input, &m, y, lr, config.normalized, &b);
-                        let next = next_inputs(&m, &b);
-                        let input = &next;
-                    )+
-                    let _ = (input, layer);
-                    *o = output(m, &b);
-                }
-                Ok(out)
-            }
-
-            /// Learns one sample whose targets depend on the prediction: `target(head, p)`
-            /// gives each head's target from its pre-update prediction `p` (for example a
-            /// robust target, limited to a few σ around the prediction). Returns the
-            /// pre-update predictions. One forward pass: the same bits as
-            /// [`Self::predict_all`] followed by [`Self::learn_targets`] with those targets,
-            /// at about two thirds of the cost.
-            ///
-            /// # Errors
-            /// [`Error::NonFinite`] with the index of the first head whose target is NaN or
-            /// infinite; nothing changes then.
-            pub fn learn_with(
-                &mut self,
-                x: &GaussianInput<'_, D, B>,
-                mut target: impl FnMut(usize, &Gaussian) -> f32,
-            ) -> Result<[Gaussian; N], Error> {
-                let config = self.config;
-                let b = bounds(&config);
-                let z = x.side();
-                $( let $g = self.$g.contexts(z); )+
-                let base = Prepared::new(x.means(), x.variances(), &b);
-                // Forward every head, keeping each layer's outputs.
-                $( let mut $l = [[NO_MIX; $Out]; N]; )+
-                let mut out = [Gaussian { mean: 0.0, variance: 1.0 }; N];
-                for (h, (o, head)) in out.iter_mut().zip(&self.heads).enumerate() {
-                    let input = &base;
-                    $(
-                        let Some(m) = $l.get_mut(h) else { continue };
-                        head.$l.forward(&$g, input, &b, m);
-                        let next = next_inputs(m, &b);
-                        let input = &next;
-                        let last = *m;
-                        let _ = last; // only the last layer's is used below
-                    )+
-                    let _ = input;
-                    *o = output(last, &b);
-                }
-                let mut targets = [0.0f32; N];
-                for (h, (t, o)) in targets.iter_mut().zip(&out).enumerate() {
-                    *t = target(h, o);
-                }
-                check_finite(&targets)?;
-                // Update every head from the outputs computed before any update.
-                self.steps = self.steps.saturating_add(1);
-                let eta = config.learning_rate.at(self.steps);
-                for (h, (head, &t)) in self.heads.iter_mut().zip(&targets).enumerate() {
-                    let y = clamp(t, -b.mean, b.mean);
-                    let input = &base;
-                    let mut layer = 0usize;
-                    $(
-                        let Some(m) = $l.get(h) else { continue };
-                        let lr = config.learning_rate.for_layer(eta, layer, $In.saturating_add(BIASES));
-                        layer = layer.saturating_add(1);
-                        head.$l.update(&$g, input, m, y, lr, config.normalized, &b);
-                        let next = next_inputs(m, &b);
-                        let input = &next;
-                    )+
-                    let _ = (input, layer);
-                }
-                Ok(out)
-            }
-
-            /// Visits every weight: head by head, layer by layer, neuron by neuron, context
-            /// by context, the input weights then the three bias weights.
-            pub fn for_each_weight(&self, mut f: impl FnMut(f32)) {
-                for head in &self.heads {
-                    $( head.$l.for_each_weight(&mut f); )+
-                }
-            }
-
-            /// FNV-1a hash of the model's state: hyperplanes, weights (in
-            /// [`for_each_weight`](Self::for_each_weight) order) and step count. Two models
-            /// with the same fingerprint compute the same bits.
-            pub fn fingerprint(&self) -> u64 {
-                let mut h = Fnv1a::new();
-                $( self.$g.for_each_value(|v| h.write_f32(v)); )+
-                self.for_each_weight(|v| h.write_f32(v));
-                h.write_u64(self.steps);
-                h.finish()
-            }
-
-            /// Visits the hyperplanes of every layer in the order they are drawn (for
-            /// `crate::persist`, which hashes them).
-            pub(crate) fn for_each_plane_value(&self, f: &mut impl FnMut(f32)) {
-                $( self.$g.for_each_value_by_plane(&mut *f); )+
-            }
-
-            /// Replaces the whole state for `crate::persist`, which has validated every value:
-            /// the hyperplanes are redrawn in place from `seed` and `config.offset_std`, the
-            /// weights come from `next_weight` in [`for_each_weight`](Self::for_each_weight)
-            /// order, and the step count is set.
-            pub(crate) fn restore(
-                &mut self,
-                seed: u64,
-                config: GaussianConfig,
-                steps: u64,
-                next_weight: &mut impl FnMut() -> f32,
-            ) {
-                let mut rng = SplitMix64::new(seed);
-                $( self.$g.redraw(&mut rng, config.offset_std); )+
-                for head in &mut self.heads {
-                    $( head.$l.load_weights(&mut *next_weight); )+
-                }
-                self.config = config;
-                self.seed = seed;
-                self.steps = steps;
-            }
-        }
-
-        impl<
-            const D: usize,
-            const B: usize,
-            $(const $H: usize,)*
-            const K: usize,
-            const C: usize,
-            const N: usize,
-        > GaussianNetwork<D, B, N> for $Net<D, B, $($H,)* K, C, N> {
-            fn predict_all(&self, x: &GaussianInput<'_, D, B>) -> [Gaussian; N] {
-                $Net::predict_all(self, x)
-            }
-            fn learn_targets(
-                &mut self,
-                x: &GaussianInput<'_, D, B>,
-                targets: &[f32; N],
-            ) -> Result<[Gaussian; N], Error> {
-                $Net::learn_targets(self, x, targets)
-            }
-            fn learn_with(
-                &mut self,
-                x: &GaussianInput<'_, D, B>,
-                target: &mut dyn FnMut(usize, &Gaussian) -> f32,
-            ) -> Result<[Gaussian; N], Error> {
-                $Net::learn_with(self, x, target)
-            }
-            fn for_each_weight(&self, f: &mut dyn FnMut(f32)) {
-                $Net::for_each_weight(self, f)
-            }
-            fn fingerprint(&self) -> u64 {
-                $Net::fingerprint(self)
-            }
-            fn steps(&self) -> u64 {
-                $Net::steps(self)
-            }
-            fn config(&self) -> &GaussianConfig {
-                $Net::config(self)
-            }
-            fn reset(&mut self) {
-                $Net::reset(self)
-            }
-            fn build(seed: u64, config: GaussianConfig) -> Self {
-                $Net::new(seed, config)
-            }
-        }
-
-        impl<
-            const D: usize,
-            const B: usize,
-            $(const $H: usize,)*
-            const K: usize,
-            const C: usize,
-        > $Net<D, B, $($H,)* K, C, 1> {
-            /// The predicted Gaussian of the target for `x`. No learning, no mutation.
-            pub fn predict(&self, x: &GaussianInput<'_, D, B>) -> Gaussian {
-                let [p] = self.predict_all(x);
-                p
-            }
-
-            /// Learns one sample with target `y`; returns the prediction made *before* the
-            /// update.
-            ///
-            /// # Errors
-            /// [`Error::NonFinite`] (index 0) for a NaN or infinite `y`; nothing changes then.
-            pub fn learn(&mut self, x: &GaussianInput<'_, D, B>, y: f32) -> Result<Gaussian, Error> {
-                let [p] = self.learn_targets(x, &[y])?;
-                Ok(p)
-            }
-
-            /// The negative log-likelihood of `y` under the prediction for `x` (nats), without
-            /// learning.
-            ///
-            /// # Errors
-            /// [`Error::NonFinite`] (index 0) for a NaN or infinite `y`.
-            pub fn nll(&self, x: &GaussianInput<'_, D, B>, y: f32) -> Result<f32, Error> {
-                check_finite(&[y])?;
-                Ok(self.predict(x).nll(y))
-            }
-        }
-
-        impl<
-            const D: usize,
-            const B: usize,
-            $(const $H: usize,)*
-            const K: usize,
-            const C: usize,
-            const N: usize,
-        > core::fmt::Debug for $Net<D, B, $($H,)* K, C, N> {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.debug_struct(stringify!($Net))
-                    .field("side", &D)
-                    .field("base", &B)
-                    .field("widths", &[$($Out),+])
-                    .field("halfspaces", &K)
-                    .field("heads", &N)
-                    .field("seed", &self.seed)
-                    .field("steps", &self.steps)
-                    .field("config", &self.config)
-                    .finish_non_exhaustive()
-            }
-        }
-
-        #[cfg(feature = "defmt")]
-        impl<
-            const D: usize,
-            const B: usize,
-            $(const $H: usize,)*
-            const K: usize,
-            const C: usize,
-            const N: usize,
-        > defmt::Format for $Net<D, B, $($H,)* K, C, N> {
-            fn format(&self, f: defmt::Formatter<'_>) {
-                defmt::write!(
-                    f,
-                    "{}(D={}, B={}, widths={}, K={}, N={}, steps={})",
-                    stringify!($Net), D, B, [$($Out),+], K, N, self.steps
-                )
-            }
-        }
+impl Family for GaussianFamily {
+    type Layer<const IN: usize, const OUT: usize, const C: usize> = GaussLayer<IN, OUT, C>;
+    type Input<const W: usize> = Prepared<W>;
+    type Out = Mix;
+    type Params = Params;
+    type Back<const W: usize> = ([f32; W], [f32; W]);
+    type Acc = Acc;
+    type Config = GaussianConfig;
+    type Cache = ();
+    const BIASES: usize = BIASES;
+    const MIX_MACS: usize = 2;
+    const UPDATE_MACS: usize = 3;
+    // All bits zero, so a blank array is a memset (every entry is written before it is read).
+    const BLANK: Mix = Mix {
+        mean: 0.0,
+        var: 0.0,
+        delta: 0.0,
     };
+    const NO_CACHE: () = ();
+    const NAME: &'static str = "GaussianGln";
+
+    fn new_layer<const IN: usize, const OUT: usize, const C: usize>(
+        _: &GaussianConfig,
+    ) -> GaussLayer<IN, OUT, C> {
+        GaussLayer::new()
+    }
+    #[inline(always)]
+    fn forward<const IN: usize, const OUT: usize, const C: usize>(
+        layer: &GaussLayer<IN, OUT, C>,
+        ctx: &[usize; OUT],
+        x: &Prepared<IN>,
+        p: &Params,
+        out: &mut [Mix; OUT],
+    ) {
+        layer.forward(ctx, x, &p.b, out);
+    }
+    #[inline(always)]
+    fn update<const IN: usize, const OUT: usize, const C: usize>(
+        layer: &mut GaussLayer<IN, OUT, C>,
+        ctx: &[usize; OUT],
+        x: &Prepared<IN>,
+        out: &[Mix; OUT],
+        y: f32,
+        eta: f32,
+        p: &Params,
+    ) {
+        layer.update(ctx, x, out, y, eta, p.normalized, &p.b);
+    }
+    #[inline(always)]
+    fn next<const W: usize>(out: &[Mix; W], p: &Params) -> Prepared<W> {
+        next_inputs(out, &p.b)
+    }
+    fn pull_back<const IN: usize, const OUT: usize, const C: usize>(
+        layer: &GaussLayer<IN, OUT, C>,
+        ctx: &[usize; OUT],
+        x: &Prepared<IN>,
+        out: &[Mix; OUT],
+        (rp, rs): &([f32; OUT], [f32; OUT]),
+        acc: &mut Acc,
+    ) -> ([f32; IN], [f32; IN]) {
+        layer.pull_back(ctx, x, out, rp, rs, &mut acc.bias_p, &mut acc.bias_s)
+    }
+    fn through_clip<const W: usize>(
+        (rp, rs): ([f32; W], [f32; W]),
+        out: &[Mix; W],
+        p: &Params,
+        acc: &mut Acc,
+    ) -> ([f32; W], [f32; W]) {
+        (
+            rp,
+            through_mean_clip(rs, out, p.b.mean, &mut acc.mean_clipped),
+        )
+    }
+    fn count<const W: usize>(out: &[Mix; W], _: &Params, acc: &mut Acc) {
+        let projected = out.iter().filter(|v| v.delta != 0.0).count();
+        acc.projected = acc.projected.saturating_add(projected);
+    }
+    fn unit<const W: usize>(top: Mix, _: &Params, acc: &mut Acc) -> ([f32; W], [f32; W]) {
+        acc.top = top;
+        ([1.0; W], [1.0; W])
+    }
+    fn zero_back<const W: usize>() -> ([f32; W], [f32; W]) {
+        ([0.0; W], [0.0; W])
+    }
+    fn for_each_weight<const IN: usize, const OUT: usize, const C: usize>(
+        layer: &GaussLayer<IN, OUT, C>,
+        f: &mut impl FnMut(f32),
+    ) {
+        layer.for_each_weight(f);
+    }
+    fn load_weights<const IN: usize, const OUT: usize, const C: usize>(
+        layer: &mut GaussLayer<IN, OUT, C>,
+        next: &mut impl FnMut() -> f32,
+    ) {
+        layer.load_weights(next);
+    }
 }
 
-gaussian_network! {
-    /// A one-layer Gaussian GLN: one gated neuron per head mixing the base Gaussians.
+impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>, const N: usize>
+    Net<GaussianFamily, D, B, S, N>
+{
+    /// The predicted Gaussian of each head's target for `x`: variance within
+    /// `[sigma2_min, sigma2_max]`, mean within `±mean_bound`. No learning, no mutation.
+    pub fn predict_all(&self, x: &GaussianInput<'_, D, B>) -> [Gaussian; N] {
+        let p = self.params();
+        let base = Prepared::new(x.means(), x.variances(), &p.b);
+        self.outputs(x.side(), &base, &p).map(|m| output(m, &p.b))
+    }
+
+    /// Learns one sample with a target for every head; returns each head's prediction
+    /// *before* the update (equal to [`Self::predict_all`]), so a stream can be scored
+    /// before it is learned.
     ///
-    /// Parameters: side information `D`, base Gaussians `B`, halfspaces `K`, contexts
-    /// `C = 2^K`, heads `N` (default 1). See [`GaussianGln3`] for an example.
-    GaussianGln1, GHead1, depth 1,
-    hidden [],
-    layers [(g1, l1, B => 1)]
+    /// Each layer is updated from the outputs it computed before its update, and those
+    /// pre-update outputs feed the next layer. Targets are clipped to `±mean_bound` for
+    /// learning.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] with the index of the first NaN or infinite target; nothing
+    /// changes then.
+    pub fn learn_targets(
+        &mut self,
+        x: &GaussianInput<'_, D, B>,
+        targets: &[f32; N],
+    ) -> Result<[Gaussian; N], Error> {
+        check_finite(targets)?;
+        let p = self.params();
+        let base = Prepared::new(x.means(), x.variances(), &p.b);
+        let y = targets.map(|t| clamp(t, -p.b.mean, p.b.mean));
+        Ok(self
+            .learn_outputs(x.side(), &base, &y, &p)
+            .map(|m| output(m, &p.b)))
+    }
+
+    /// Learns one sample whose targets depend on the prediction: `target(head, p)` gives
+    /// each head's target from its pre-update prediction `p` (for example a robust target,
+    /// limited to a few σ around the prediction). Returns the pre-update predictions. One
+    /// forward pass: the same bits as [`Self::predict_all`] followed by
+    /// [`Self::learn_targets`] with those targets, at about two thirds of the cost.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] with the index of the first head whose target is NaN or
+    /// infinite; nothing changes then.
+    pub fn learn_with(
+        &mut self,
+        x: &GaussianInput<'_, D, B>,
+        mut target: impl FnMut(usize, &Gaussian) -> f32,
+    ) -> Result<[Gaussian; N], Error> {
+        let p = self.params();
+        let base = Prepared::new(x.means(), x.variances(), &p.b);
+        let mut out = [Gaussian {
+            mean: 0.0,
+            variance: 1.0,
+        }; N];
+        self.learn_outputs_with(x.side(), &base, &p, |m| {
+            let mut targets = [0.0f32; N];
+            for (h, ((t, o), m)) in targets.iter_mut().zip(out.iter_mut()).zip(m).enumerate() {
+                *o = output(*m, &p.b);
+                *t = target(h, o);
+            }
+            check_finite(&targets)?;
+            Ok(targets.map(|t| clamp(t, -p.b.mean, p.b.mean)))
+        })?;
+        Ok(out)
+    }
+
+    /// The contribution of each base Gaussian, and of the bias Gaussians, to the predicted
+    /// mean and precision of `head` for `x`: see [`GaussianExplanation`] and [its
+    /// module](crate::gaussian::explain) for the exact meaning and for what happens where a
+    /// variance projection or a mean clip binds (both decompositions stay exact;
+    /// `is_linear` says when they are also the local linear map).
+    ///
+    /// `prediction` is bit-identical to [`predict_all`](Self::predict_all)'s for `head`. No
+    /// mutation, no heap; costs about one prediction of one head plus the gating and a sweep
+    /// back of the same size.
+    ///
+    /// # Errors
+    /// [`Error::LabelOutOfRange`] if `head >= N`.
+    pub fn explain(
+        &self,
+        x: &GaussianInput<'_, D, B>,
+        head: usize,
+    ) -> Result<GaussianExplanation<B>, Error> {
+        let p = self.params();
+        let b = p.b;
+        let base = Prepared::new(x.means(), x.variances(), &b);
+        let mut acc = Acc {
+            bias_p: 0.0,
+            bias_s: 0.0,
+            mean_clipped: 0,
+            projected: 0,
+            top: NO_MIX,
+        };
+        let (ap, a_s) = self.explain_head(head, x.side(), &base, &p, &mut acc)?;
+        let prediction = output(acc.top, &b);
+        // The output mean is clipped too: its share is split in proportion.
+        let factor = if abs(acc.top.mean) <= b.mean {
+            1.0
+        } else {
+            acc.mean_clipped = acc.mean_clipped.saturating_add(1);
+            clamp(acc.top.mean, -b.mean, b.mean) / acc.top.mean
+        };
+        let (prec_in, s_in) = base.weigh(&ap, &a_s);
+        // μ = s / π, and the network keeps σ² = 1/π.
+        let scale = prediction.variance * factor;
+        let (clipped_means, clipped_vars) = clipped_bases(x, &b);
+        Ok(GaussianExplanation {
+            prediction,
+            mean: Explanation {
+                inputs: s_in.map(|s| s * scale),
+                bias: acc.bias_s * scale,
+                output: prediction.mean,
+                clipped_inputs: clipped_means,
+                clipped_neurons: acc.mean_clipped,
+            },
+            precision: Explanation {
+                inputs: prec_in,
+                bias: acc.bias_p,
+                output: 1.0 / prediction.variance,
+                clipped_inputs: clipped_vars,
+                clipped_neurons: acc.projected,
+            },
+        })
+    }
+
+    fn params(&self) -> Params {
+        let c = &self.config;
+        Params {
+            b: Bounds::new(c.sigma2_min, c.sigma2_max, c.beta, c.mean_bound),
+            normalized: c.normalized,
+        }
+    }
 }
 
-gaussian_network! {
-    /// A two-layer Gaussian GLN: `[H1, 1]` per head.
+impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>>
+    Net<GaussianFamily, D, B, S, 1>
+{
+    /// The predicted Gaussian of the target for `x`. No learning, no mutation.
+    pub fn predict(&self, x: &GaussianInput<'_, D, B>) -> Gaussian {
+        let [p] = self.predict_all(x);
+        p
+    }
+
+    /// Learns one sample with target `y`; returns the prediction made *before* the update.
     ///
-    /// Parameters: side information `D`, base Gaussians `B`, hidden width `H1`, halfspaces
-    /// `K`, contexts `C = 2^K`, heads `N` (default 1). See [`GaussianGln3`] for an example.
-    GaussianGln2, GHead2, depth 2,
-    hidden [H1],
-    layers [(g1, l1, B => H1), (g2, l2, H1 => 1)]
+    /// # Errors
+    /// [`Error::NonFinite`] (index 0) for a NaN or infinite `y`; nothing changes then.
+    pub fn learn(&mut self, x: &GaussianInput<'_, D, B>, y: f32) -> Result<Gaussian, Error> {
+        let [p] = self.learn_targets(x, &[y])?;
+        Ok(p)
+    }
+
+    /// The negative log-likelihood of `y` under the prediction for `x` (nats), without
+    /// learning. Finite for every finite `y`: where `(y − μ)²` overflows `f32`, it is
+    /// `f32::MAX`.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] (index 0) for a NaN or infinite `y`.
+    pub fn nll(&self, x: &GaussianInput<'_, D, B>, y: f32) -> Result<f32, Error> {
+        check_finite(&[y])?;
+        Ok(self.predict(x).nll(y).min(f32::MAX))
+    }
 }
 
-gaussian_network! {
-    /// A three-layer Gaussian GLN: `[H1, H2, 1]` per head.
+/// What every Gaussian GLN ([`GaussianGln1`] to [`GaussianGln4`]) can do, for code that is
+/// generic over the depth: side-information size `D`, base Gaussians `B`, heads `N` (with
+/// what every model does, from [`Model`]).
+///
+/// Each method forwards to the inherent method of the same name.
+pub trait GaussianNetwork<const D: usize, const B: usize, const N: usize>:
+    Model<Config = GaussianConfig>
+{
+    /// See [`Net::predict_all`].
+    fn predict_all(&self, x: &GaussianInput<'_, D, B>) -> [Gaussian; N];
+    /// See [`Net::learn_targets`].
     ///
-    /// Parameters: side information `D`, base Gaussians `B`, hidden widths `H1, H2`,
-    /// halfspaces `K`, contexts `C = 2^K`, heads `N` (default 1).
+    /// # Errors
+    /// [`Error::NonFinite`] for a NaN or infinite target; nothing changes then.
+    fn learn_targets(
+        &mut self,
+        x: &GaussianInput<'_, D, B>,
+        targets: &[f32; N],
+    ) -> Result<[Gaussian; N], Error>;
+    /// See [`Net::learn_with`].
     ///
-    /// ```
-    /// use gln::gaussian::{GaussianConfig, GaussianGln3, GaussianInput};
+    /// # Errors
+    /// [`Error::NonFinite`] if a target is NaN or infinite; nothing changes then.
+    fn learn_with(
+        &mut self,
+        x: &GaussianInput<'_, D, B>,
+        target: &mut dyn FnMut(usize, &Gaussian) -> f32,
+    ) -> Result<[Gaussian; N], Error>;
+    /// A fresh network: the same as the alias's `new` (not `const`: trait methods cannot
+    /// be).
     ///
-    /// // The reference sensor shape: 16 features, layers [16, 16, 1], 4 halfspaces.
-    /// type Model = GaussianGln3<16, 16, 16, 16, 4, 16>;
-    /// static MODEL: Model = Model::new(7, GaussianConfig::DEFAULT); // built at compile time
-    ///
-    /// let mut model = MODEL.clone();
-    /// let z = [0.25f32; 16];
-    /// let x = GaussianInput::from_side(&z, 1.0)?;
-    /// let before = model.learn(&x, 0.25)?;
-    /// let after = model.predict(&x);
-    /// assert!(after.nll(0.25) < before.nll(0.25));
-    /// # Ok::<(), gln::Error>(())
-    /// ```
-    GaussianGln3, GHead3, depth 3,
-    hidden [H1, H2],
-    layers [(g1, l1, B => H1), (g2, l2, H1 => H2), (g3, l3, H2 => 1)]
+    /// # Panics
+    /// As `new`, for an invalid `config`.
+    fn build(seed: u64, config: GaussianConfig) -> Self
+    where
+        Self: Sized;
 }
 
-gaussian_network! {
-    /// A four-layer Gaussian GLN: `[H1, H2, H3, 1]` per head.
+impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>, const N: usize>
+    GaussianNetwork<D, B, N> for Net<GaussianFamily, D, B, S, N>
+{
+    fn predict_all(&self, x: &GaussianInput<'_, D, B>) -> [Gaussian; N] {
+        Self::predict_all(self, x)
+    }
+    fn learn_targets(
+        &mut self,
+        x: &GaussianInput<'_, D, B>,
+        targets: &[f32; N],
+    ) -> Result<[Gaussian; N], Error> {
+        Self::learn_targets(self, x, targets)
+    }
+    fn learn_with(
+        &mut self,
+        x: &GaussianInput<'_, D, B>,
+        target: &mut dyn FnMut(usize, &Gaussian) -> f32,
+    ) -> Result<[Gaussian; N], Error> {
+        Self::learn_with(self, x, target)
+    }
+    // The documented panic (as `new`) for an invalid config.
+    #[allow(clippy::panic)]
+    fn build(seed: u64, config: GaussianConfig) -> Self {
+        match Self::try_new(seed, config) {
+            Ok(m) => m,
+            Err(e) => panic!("{}", e),
+        }
+    }
+}
+
+impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>, const N: usize>
+    GaussianExplain<D, B, N> for Net<GaussianFamily, D, B, S, N>
+{
+    fn explain(
+        &self,
+        x: &GaussianInput<'_, D, B>,
+        head: usize,
+    ) -> Result<GaussianExplanation<B>, Error> {
+        Self::explain(self, x, head)
+    }
+}
+
+/// One layer of `OUT` neurons over `IN` inputs, every weight `1/m`, then `rest`.
+const fn layer<const K: usize, const C: usize, const IN: usize, const OUT: usize, R>(
+    rest: R,
+) -> Cons<GaussianFamily, K, C, IN, OUT, R> {
+    Cons(GaussLayer::new(), rest)
+}
+
+/// A one-layer Gaussian GLN: one gated neuron per head mixing the base Gaussians.
+///
+/// Parameters: side information `D`, base Gaussians `B`, halfspaces `K`, contexts
+/// `C = 2^K`, heads `N` (default 1). See [`GaussianGln3`] for an example.
+pub type GaussianGln1<
+    const D: usize,
+    const B: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize = 1,
+> = Net<GaussianFamily, D, B, Layers1<GaussianFamily, K, C, B>, N>;
+
+/// A two-layer Gaussian GLN: `[H1, 1]` per head.
+///
+/// Parameters: side information `D`, base Gaussians `B`, hidden width `H1`, halfspaces
+/// `K`, contexts `C = 2^K`, heads `N` (default 1). See [`GaussianGln3`] for an example.
+pub type GaussianGln2<
+    const D: usize,
+    const B: usize,
+    const H1: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize = 1,
+> = Net<GaussianFamily, D, B, Layers2<GaussianFamily, K, C, B, H1>, N>;
+
+/// A three-layer Gaussian GLN: `[H1, H2, 1]` per head.
+///
+/// Parameters: side information `D`, base Gaussians `B`, hidden widths `H1, H2`,
+/// halfspaces `K`, contexts `C = 2^K`, heads `N` (default 1).
+///
+/// ```
+/// use gln::gaussian::{GaussianConfig, GaussianGln3, GaussianInput};
+///
+/// // The reference sensor shape: 16 features, layers [16, 16, 1], 4 halfspaces.
+/// type Model = GaussianGln3<16, 16, 16, 16, 4, 16>;
+/// static MODEL: Model = Model::new(7, GaussianConfig::DEFAULT); // built at compile time
+///
+/// let mut model = MODEL.clone();
+/// let z = [0.25f32; 16];
+/// let x = GaussianInput::from_side(&z, 1.0)?;
+/// let before = model.learn(&x, 0.25)?;
+/// let after = model.predict(&x);
+/// assert!(after.nll(0.25) < before.nll(0.25));
+/// # Ok::<(), gln::Error>(())
+/// ```
+pub type GaussianGln3<
+    const D: usize,
+    const B: usize,
+    const H1: usize,
+    const H2: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize = 1,
+> = Net<GaussianFamily, D, B, Layers3<GaussianFamily, K, C, B, H1, H2>, N>;
+
+/// A four-layer Gaussian GLN: `[H1, H2, H3, 1]` per head.
+///
+/// Parameters: side information `D`, base Gaussians `B`, hidden widths `H1, H2, H3`,
+/// halfspaces `K`, contexts `C = 2^K`, heads `N` (default 1). See [`GaussianGln3`] for
+/// an example.
+pub type GaussianGln4<
+    const D: usize,
+    const B: usize,
+    const H1: usize,
+    const H2: usize,
+    const H3: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize = 1,
+> = Net<GaussianFamily, D, B, Layers4<GaussianFamily, K, C, B, H1, H2, H3>, N>;
+
+impl<const D: usize, const B: usize, const K: usize, const C: usize, const N: usize>
+    GaussianGln1<D, B, K, C, N>
+{
+    /// A network with hyperplanes drawn from `seed` and every weight `1/m` (`m` inputs per
+    /// neuron, the three biases included).
     ///
-    /// Parameters: side information `D`, base Gaussians `B`, hidden widths `H1, H2, H3`,
-    /// halfspaces `K`, contexts `C = 2^K`, heads `N` (default 1). See [`GaussianGln3`] for
-    /// an example.
-    GaussianGln4, GHead4, depth 4,
-    hidden [H1, H2, H3],
-    layers [(g1, l1, B => H1), (g2, l2, H1 => H2), (g3, l3, H2 => H3), (g4, l4, H3 => 1)]
+    /// A `const fn`, so a model can be built at compile time into a `static`.
+    ///
+    /// # Panics
+    /// A bad shape is a compile error: `C` not `2^K`, `K > 16`, or any size 0. An invalid
+    /// `config` (see [`GaussianConfig::check`]) panics: at compile time in a `const`
+    /// context, at run time otherwise (use [`Net::try_new`] to get an error).
+    pub const fn new(seed: u64, config: GaussianConfig) -> Self {
+        net1(
+            seed,
+            config,
+            (config.check(), config.offset_std),
+            layer(End),
+        )
+    }
+}
+
+impl<
+    const D: usize,
+    const B: usize,
+    const H1: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize,
+> GaussianGln2<D, B, H1, K, C, N>
+{
+    /// As [`GaussianGln1::new`](Net::new): `const`, a bad shape is a compile error.
+    pub const fn new(seed: u64, config: GaussianConfig) -> Self {
+        net2(
+            seed,
+            config,
+            (config.check(), config.offset_std),
+            layer(layer(End)),
+        )
+    }
+}
+
+impl<
+    const D: usize,
+    const B: usize,
+    const H1: usize,
+    const H2: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize,
+> GaussianGln3<D, B, H1, H2, K, C, N>
+{
+    /// As [`GaussianGln1::new`](Net::new): `const`, a bad shape is a compile error.
+    pub const fn new(seed: u64, config: GaussianConfig) -> Self {
+        net3(
+            seed,
+            config,
+            (config.check(), config.offset_std),
+            layer(layer(layer(End))),
+        )
+    }
+}
+
+impl<
+    const D: usize,
+    const B: usize,
+    const H1: usize,
+    const H2: usize,
+    const H3: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize,
+> GaussianGln4<D, B, H1, H2, H3, K, C, N>
+{
+    /// As [`GaussianGln1::new`](Net::new): `const`, a bad shape is a compile error.
+    pub const fn new(seed: u64, config: GaussianConfig) -> Self {
+        let valid = (config.check(), config.offset_std);
+        net4(seed, config, valid, layer(layer(layer(layer(End)))))
+    }
 }
 
 #[cfg(test)]
@@ -698,6 +756,23 @@ mod tests {
     }
 
     #[test]
+    fn nll_is_finite_for_every_finite_target() {
+        // Issue 11: `(y − μ)²` overflows for a far target; the NLL saturates instead of
+        // returning `Ok(inf)`.
+        let m = GaussianGln1::<1, 1, 1, 2>::new(1, GaussianConfig::DEFAULT);
+        let input = GaussianInput::from_side(&[0.5], 1.0).unwrap();
+        for y in [f32::MAX, -f32::MAX, 1e30, 0.0] {
+            let nll = m.nll(&input, y).unwrap();
+            assert!(nll.is_finite(), "{y}: {nll}");
+        }
+        assert!(
+            m.predict(&input).nll(f32::MAX).is_infinite(),
+            "the case is real"
+        );
+        assert_eq!(m.nll(&input, f32::MAX), Ok(f32::MAX));
+    }
+
+    #[test]
     fn rejected_calls_change_nothing() {
         let mut m = GaussianGln2::<2, 2, 4, 2, 4, 2>::new(1, cfg());
         let x = [0.3f32, -0.2];
@@ -795,5 +870,107 @@ mod tests {
             GaussianGln1::<1, 1, 1, 2>::try_new(0, bad),
             Err(Error::InvalidConfig(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod explain_tests {
+    use super::*;
+    use crate::gaussian::GaussianConfig;
+
+    /// `[2, 1]` over two base Gaussians; every context of every neuron gets the same row, so
+    /// the gating does not matter.
+    type Small = GaussianGln2<1, 2, 2, 1, 2>;
+
+    fn net(l1: [([f32; 2], [f32; 3]); 2], l2: ([f32; 2], [f32; 3])) -> Small {
+        let config = GaussianConfig::DEFAULT
+            .with_mean_bound(2.0)
+            .with_variance_bounds(0.5, 100.0);
+        let mut m = Small::new(1, config);
+        for c in 0..2 {
+            for (n, (row, bias)) in l1.iter().enumerate() {
+                m.heads[0].0.set_row(n, c, *row, *bias);
+            }
+            m.heads[0].1.0.set_row(0, c, l2.0, l2.1);
+        }
+        m
+    }
+
+    fn explain(m: &Small) -> GaussianExplanation<2> {
+        // Base Gaussians N(1.5, 1) and N(0, 1).
+        let x = GaussianInput::new(&[0.3], &[1.5, 0.0], 1.0).unwrap();
+        let e = m.explain(&x, 0).unwrap();
+        assert_eq!(e.prediction, m.predict(&x));
+        assert!(e.within_tolerance(), "{e:?}");
+        e
+    }
+
+    fn close(a: f32, b: f32) -> bool {
+        (a - b).abs() <= 1e-6 * (1.0 + b.abs())
+    }
+
+    #[test]
+    fn a_hidden_mean_clip_splits_its_share_in_proportion() {
+        let zero = [0.0; 3];
+        // Neuron 0 extrapolates: π = 2 − 1 = 1, s = 2 · 1.5 = 3, μ = 3 beyond the bound 2,
+        // so it passes on 2 (a factor 2/3). Neuron 1 averages: π = 1, μ = 0.75. The output
+        // averages them: π = 1, μ = (2 + 0.75) / 2 = 1.375.
+        let m = net(
+            [([2.0, -1.0], zero), ([0.5, 0.5], zero)],
+            ([0.5, 0.5], zero),
+        );
+        let e = explain(&m);
+        assert!(close(e.prediction.mean, 1.375), "{e:?}");
+        assert_eq!((e.mean.clipped_inputs, e.mean.clipped_neurons), (0, 1));
+        assert!(!e.mean.is_linear() && e.precision.is_linear());
+        // Base 0 (mean 1.5) reaches the output through neuron 0 with weight 0.5 · 2 · 2/3
+        // and through neuron 1 with 0.5 · 0.5: 0.9167 · 1.5 = 1.375; base 1 has mean 0.
+        assert!(
+            close(e.mean.inputs[0], 1.375) && e.mean.inputs[1] == 0.0,
+            "{e:?}"
+        );
+        // The precision is untouched by the mean clip: 0.5 · 2 + 0.5 · 0.5 from base 0,
+        // 0.5 · (−1) + 0.5 · 0.5 from base 1, no bias.
+        assert!(close(e.precision.inputs[0], 1.25) && close(e.precision.inputs[1], -0.25));
+        assert_eq!(e.precision.bias, 0.0);
+    }
+
+    #[test]
+    fn an_output_mean_clip_is_counted_and_the_sum_holds() {
+        let zero = [0.0; 3];
+        // The output extrapolates too: π = 2 − 1 = 1, s = 2 · 2 − 0.75 = 3.25 beyond 2.
+        let m = net(
+            [([2.0, -1.0], zero), ([0.5, 0.5], zero)],
+            ([2.0, -1.0], zero),
+        );
+        let e = explain(&m);
+        assert_eq!(e.prediction.mean, 2.0);
+        assert_eq!(e.mean.clipped_neurons, 2);
+        assert!(close(e.mean.total(), 2.0), "{e:?}");
+    }
+
+    #[test]
+    fn a_projected_hidden_row_is_used_as_projected() {
+        let b = [0.1, 0.2, 0.3];
+        // Neuron 1: π = 3 + 3 + 0.6 = 6.6, above 1/sigma2_min = 2: projected along λ to 2.
+        let m = net(
+            [([0.5, 0.5], b), ([3.0, 3.0], b)],
+            ([0.25, 0.5], [0.0, 0.1, 0.2]),
+        );
+        let e = explain(&m);
+        assert_eq!(e.precision.clipped_neurons, 1);
+        assert!(!e.precision.is_linear() && e.mean.is_linear());
+        // Neuron 0: π = 1 + 0.6 = 1.6; neuron 1: π = 2 (the bound); the output:
+        // 0.25 · 1.6 + 0.5 · 2 + 0.3 = 1.7.
+        assert!(close(e.precision.output, 1.7), "{e:?}");
+        assert!(close(e.precision.total(), 1.7), "{e:?}");
+        // The biases' share: 0.25 · 0.6 + 0.5 · (0.6 − 3δ) + 0.3, with δ = (6.6 − 2) / 5
+        // (|λ|² = 1 + 1 + 3).
+        let delta = (6.6f32 - 2.0) / 5.0;
+        assert!(
+            close(e.precision.bias, 0.15 + 0.5 * (0.6 - 3.0 * delta) + 0.3),
+            "{e:?}"
+        );
+        assert!(!(e.mean.inputs[0] == 0.0) && e.mean.inputs[1] == 0.0);
     }
 }

@@ -95,9 +95,11 @@ pub(crate) fn same(a: f32, b: f32) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// Seed of the inputs [`run`] draws.
 pub const SEED: u64 = 0x006b_6572_6e65_6c73;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// Cases per kernel and shape.
 pub const CASES: u32 = 64;
 
@@ -185,7 +187,7 @@ pub(crate) fn value(rng: &mut crate::rng::SplitMix64, level: Level) -> f32 {
 #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
 mod on_target {
     use super::{CASES, LEVELS, Report, SEED, same, value};
-    use crate::gate::Gates;
+    use crate::net::gates::Gates;
     use crate::rng::SplitMix64;
 
     const MAX: usize = 80;
@@ -213,8 +215,8 @@ mod on_target {
                 let (mut wk, mut wp) = (w, w);
                 let x = x.get(..n).unwrap_or(&[]);
                 if let (Some(wk), Some(wp)) = (wk.get_mut(..n), wp.get_mut(..n)) {
-                    crate::layer::sub_scaled(wk, x, g);
-                    crate::layer::sub_scaled_portable(wp, x, g);
+                    crate::bernoulli::sub_scaled(wk, x, g);
+                    crate::bernoulli::sub_scaled_portable(wp, x, g);
                 }
                 let equal = wk.iter().zip(&wp).all(|(a, b)| same(*a, *b));
                 report.count("sub_scaled", equal);

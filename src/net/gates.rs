@@ -76,8 +76,7 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     pub(crate) fn contexts(&self, z: &[f32; D]) -> [usize; W] {
         // Cortex-M with an FPU: blocks of 16, then 8, then 4 comparisons by the load-multiple
         // kernel (the same bits); whatever remains below 4 (or fails its checks) goes through
-        // the portable loop.
-        #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
+        // the portable loop (everything, on a target without the kernels).
         {
             let mut ctx = [0usize; W];
             let total = W.saturating_mul(K);
@@ -105,8 +104,6 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
             self.contexts_from(z, start, &mut ctx);
             ctx
         }
-        #[cfg(not(all(target_arch = "arm", target_os = "none", target_abi = "eabihf")))]
-        self.contexts_portable(z)
     }
 
     /// [`Gates::contexts`] written in Rust, on every target (what the Cortex-M kernel is
@@ -114,6 +111,11 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     #[cfg_attr(
         all(target_arch = "arm", target_os = "none", target_abi = "eabihf"),
         inline(never)
+    )]
+    // Only the kernel check (on FPU cores) calls it.
+    #[cfg_attr(
+        not(all(target_arch = "arm", target_os = "none", target_abi = "eabihf")),
+        allow(dead_code)
     )]
     pub(crate) fn contexts_portable(&self, z: &[f32; D]) -> [usize; W] {
         let mut ctx = [0usize; W];
@@ -260,10 +262,6 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
 /// `start`, given as a mask (bit `b`: comparison `start + b`, i.e. hyperplane
 /// `(start + b) % K` of neuron `(start + b) / K`). When the block holds whole neurons, each
 /// neuron's bits are one `K`-bit field of the mask.
-#[cfg(any(
-    test,
-    all(target_arch = "arm", target_os = "none", target_abi = "eabihf")
-))]
 #[inline(always)]
 fn mark_mask<const W: usize, const K: usize>(
     mask: u32,
@@ -308,6 +306,84 @@ pub(crate) fn for_each_drawn_value<const D: usize>(
 ) {
     for _ in 0..planes {
         Gates::<D, 1, 1>::new(rng, offset_std).for_each_value(&mut *f);
+    }
+}
+
+/// The gating of a whole network: one `Gates` per layer, first layer outermost, ending in
+/// [`GEnd`]. Shared by every head (see [`crate::net::Net`]); its type follows from the head's
+/// layer stack ([`crate::net::Stack::Gates`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct GCons<const D: usize, const W: usize, const K: usize, R>(
+    pub(crate) Gates<D, W, K>,
+    pub(crate) R,
+);
+
+/// The end of a gate stack.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GEnd;
+
+/// What a network does with its gating, layer by layer (implemented by [`GCons`] and
+/// [`GEnd`]; not meant to be implemented elsewhere).
+pub trait GateStack<const D: usize>: Copy + PartialEq {
+    /// The contexts of every layer: `([usize; W], rest)`, first layer outermost.
+    type Ctx: Copy;
+    /// The context of every neuron of every layer for side information `z`.
+    fn contexts(&self, z: &[f32; D]) -> Self::Ctx;
+    /// Visits every layer's hyperplane components, then its offsets (the fingerprint order).
+    fn for_each_value(&self, f: &mut impl FnMut(f32));
+    /// Visits every layer's hyperplanes in drawing order (what persistence hashes).
+    fn for_each_value_by_plane(&self, f: &mut impl FnMut(f32));
+    /// Redraws every layer in place, in order, from `rng`.
+    fn redraw(&mut self, rng: &mut SplitMix64, offset_std: f32);
+    /// Draws every layer, in order, from `rng` (as the aliases' `const fn new` do).
+    fn draw(rng: &mut SplitMix64, offset_std: f32) -> Self;
+}
+
+impl<const D: usize, const W: usize, const K: usize, R: GateStack<D>> GateStack<D>
+    for GCons<D, W, K, R>
+{
+    type Ctx = ([usize; W], R::Ctx);
+
+    #[inline(always)]
+    fn contexts(&self, z: &[f32; D]) -> Self::Ctx {
+        (self.0.contexts(z), self.1.contexts(z))
+    }
+
+    fn for_each_value(&self, f: &mut impl FnMut(f32)) {
+        self.0.for_each_value(&mut *f);
+        self.1.for_each_value(f);
+    }
+
+    fn for_each_value_by_plane(&self, f: &mut impl FnMut(f32)) {
+        self.0.for_each_value_by_plane(f);
+        self.1.for_each_value_by_plane(f);
+    }
+
+    fn redraw(&mut self, rng: &mut SplitMix64, offset_std: f32) {
+        self.0.redraw(rng, offset_std);
+        self.1.redraw(rng, offset_std);
+    }
+
+    fn draw(rng: &mut SplitMix64, offset_std: f32) -> Self {
+        Self(Gates::new(rng, offset_std), R::draw(rng, offset_std))
+    }
+}
+
+impl<const D: usize> GateStack<D> for GEnd {
+    type Ctx = ();
+
+    #[inline(always)]
+    fn contexts(&self, _: &[f32; D]) {}
+
+    fn for_each_value(&self, _: &mut impl FnMut(f32)) {}
+
+    fn for_each_value_by_plane(&self, _: &mut impl FnMut(f32)) {}
+
+    fn redraw(&mut self, _: &mut SplitMix64, _: f32) {}
+
+    fn draw(_: &mut SplitMix64, _: f32) -> Self {
+        GEnd
     }
 }
 

@@ -8,7 +8,7 @@
 //! `vstm`) move eight or sixteen registers in one instruction, which LLVM does not form for
 //! these loops. These kernels use them: about 1.3 instructions per gating multiply-add in the
 //! inner loop instead of 2.1 (1.6 with the comparisons, instead of 2.8), 1.5 to 1.6 per weight
-//! update instead of 4 (figures in the README's "Boards" section and `notes/issue-3.md`).
+//! update instead of 4 (figures in the README's "Boards" section and `docs/design.md`).
 //!
 //! # Same bits
 //! Each kernel performs exactly the IEEE 754 operations of the portable Rust code it replaces,

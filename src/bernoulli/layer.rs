@@ -6,7 +6,6 @@ use crate::math::{abs, clamp, dot, sigmoid};
 /// `w_j ← w_j − g · x_j` (load-multiple kernel on a Cortex-M with an FPU: the same bits).
 #[inline(always)]
 pub(crate) fn sub_scaled(w: &mut [f32], x: &[f32], g: f32) {
-    #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
     if crate::kernels::sub_scaled(w, x, g).is_some() {
         return;
     }
@@ -24,7 +23,7 @@ pub(crate) fn sub_scaled_portable(w: &mut [f32], x: &[f32], g: f32) {
 
 /// What an update needs to know about the model's clipping.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Clip {
+pub struct Clip {
     /// `logit(1 - eps)`: input logits are within `±logit`, and a neuron whose output logit
     /// is not strictly inside `±logit` is saturated.
     pub logit: f32,
@@ -51,12 +50,19 @@ impl Clip {
 /// included). It lets an update skip the per-weight clipping whenever no weight can cross
 /// `±beta`: the result is bit-identical to clipping every weight (see [`Layer::update`]), and
 /// clipping costs several instructions per weight on a core without `vminnm`/`vmaxnm`. It is
-/// derived state, so it is not part of a fingerprint.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Layer<const IN: usize, const OUT: usize, const C: usize> {
+/// derived state, so it is not part of a fingerprint, nor of `==` (which compares the
+/// weights only).
+#[derive(Clone, Copy, Debug)]
+pub struct Layer<const IN: usize, const OUT: usize, const C: usize> {
     w: [[[f32; IN]; C]; OUT],
     bias: [[f32; C]; OUT],
     bound: [[f32; C]; OUT],
+}
+
+impl<const IN: usize, const OUT: usize, const C: usize> PartialEq for Layer<IN, OUT, C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.w == other.w && self.bias == other.bias
+    }
 }
 
 impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {

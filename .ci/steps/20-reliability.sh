@@ -7,7 +7,7 @@
 #
 # Knobs (environment): PROPTEST_CASES (default 2048), GLN_SOAK_STEPS (default 1000000 per
 # model or detector), GLN_FUZZ_SECONDS (default 60 per target).
-# Timing: see notes/issue-5.md ("CI step"); about 7 minutes with cargo-fuzz installed and
+# Timing: about 7 minutes with cargo-fuzz installed and
 # builds cached on the 2-core development VM, about 15 minutes at worst on a fresh machine.
 set -euo pipefail
 

@@ -1,5 +1,5 @@
 //! The detector board example on the temperature alone: `Detector<1, 16, 16, 16,
-//! SensorModel>` (the reference detector of `notes/issue-4.md`); the vibration faults are
+//! SensorModel>` (the reference detector of the README's detector tables); the vibration faults are
 //! not expected.
 #![no_std]
 #![no_main]

@@ -105,7 +105,8 @@ pub use config::{Config, LearningRate, Schedule, StepScale, WeightInit};
 pub use error::Error;
 pub use explain::{Explain, Explanation};
 pub use input::Input;
-pub use network::{Gln1, Gln2, Gln3, Gln4, Network, argmax};
+pub use math::argmax;
+pub use network::{Gln1, Gln2, Gln3, Gln4, Network};
 pub use persist::{Persist, PersistError};
 pub use standardize::Standardizer;
 

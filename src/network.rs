@@ -15,21 +15,8 @@ use crate::gate::Gates;
 use crate::hash::Fnv1a;
 use crate::input::Input;
 use crate::layer::{Clip, Layer};
-use crate::math::{clamp, sigmoid};
+use crate::math::{argmax, clamp, sigmoid};
 use crate::rng::SplitMix64;
-
-/// Index of the largest value (the first on ties; 0 for an empty slice). NaN never wins.
-pub fn argmax(p: &[f32]) -> usize {
-    let mut best = 0;
-    let mut best_v = f32::NEG_INFINITY;
-    for (i, &v) in p.iter().enumerate() {
-        if v > best_v {
-            best = i;
-            best_v = v;
-        }
-    }
-    best
-}
 
 /// What every Bernoulli GLN ([`Gln1`] to [`Gln4`]) can do, for code that is generic over the
 /// depth: side-information size `D`, base-input size `B`, heads `N`.

@@ -6,9 +6,9 @@
 //! restoring"). The derived state (the position of the window's ring buffer) is not stored:
 //! the readings are written back in order, which is all the detector reads.
 
-use super::channel::{Channel, LEVELS, TEMPORAL};
+use super::channel::{Channel, LEVELS, TEMPORAL, Z_MAX};
 use super::quantile::Threshold;
-use super::score::{COMPONENTS, ChannelScore, WINSOR};
+use super::score::{COMPONENTS, ChannelScore, LEVEL_Z, WINSOR};
 use super::{CAL_START, Detector, DetectorConfig, LOG_GAIN_MAX, MAX_READING};
 use crate::error::Error;
 use crate::gaussian::GaussianNetwork;
@@ -16,6 +16,36 @@ use crate::math::abs;
 use crate::persist::{
     Body, PersistError, Record, SHAPE_WORDS, Sink, Source, kind, put_f32, put_u32, put_u64, sealed,
 };
+
+// Bounds of the stored statistics: what `MAX_READING` and the update rules can reach, with
+// a margin of 1% for rounding (every statistic below is an exponential average, a convex
+// combination of its inputs, so the set each bound describes is kept by every update; a
+// state within them saves a record the loader accepts again).
+
+/// A channel's mean and its levels average readings (`|x| <= MAX_READING`).
+pub(crate) const STAT_MAX: f32 = 1.01 * MAX_READING;
+/// Its trend and volatility average differences of two readings.
+pub(crate) const DIFF_MAX: f32 = 2.0 * STAT_MAX;
+/// Its variance averages squared deviations of a reading from the mean.
+pub(crate) const VAR_MAX: f32 = DIFF_MAX * DIFF_MAX;
+/// Its experts' errors average squared misses of a reading by a prediction (a level, a
+/// reading plus a trend, or a linear extrapolation: at most `3 STAT_MAX` away from 0).
+pub(crate) const ERR_MAX: f32 = (4.0 * STAT_MAX) * (4.0 * STAT_MAX);
+/// A correlation averages products of two standardised values (`|z| <= Z_MAX`).
+pub(crate) const CROSS_MAX: f32 = 1.01 * Z_MAX * Z_MAX;
+/// A prediction's NLL, `½ ln(2π σ²) + (z − μ)² / (2σ²)`, with `|z| <= Z_MAX` and what every
+/// valid Gaussian GLN configuration allows (`σ² ∈ [1e-6, 1e6]`, `|μ| <= 1e6`): about
+/// `[-6, 5e17]`.
+pub(crate) const NLL_MIN: f32 = -7.0;
+pub(crate) const NLL_MAX: f32 = 1e18;
+/// The level surprise `½ z²` with `|z| <= LEVEL_Z`.
+pub(crate) const LEVEL_MAX: f32 = 1.01 * 0.5 * LEVEL_Z * LEVEL_Z;
+/// A calibrated surprise, `(v − loc) / (spread + 1e-6)`, of the prediction and of the level,
+/// and so their smoothed values.
+pub(crate) const PRED_SURPRISE_MAX: f32 = (NLL_MAX - NLL_MIN) * 1.01e6;
+pub(crate) const LEVEL_SURPRISE_MAX: f32 = LEVEL_MAX * 1.01e6;
+/// A persistence's lag-1 product and power average products of values within `±WINSOR`.
+pub(crate) const PERSIST_MAX: f32 = 1.01 * WINSOR * WINSOR;
 
 /// Bytes of a saved [`DetectorConfig`].
 const CONFIG_BYTES: usize = 4 + 11 * 4 + 4;
@@ -198,6 +228,26 @@ impl<S: Source> Checker<'_, '_, S> {
         let at = self.input.offset();
         let v = self.finite(zero)?;
         self.require(!(v < 0.0), at, "variance, error or spread is negative");
+        Ok(v)
+    }
+
+    /// A finite value within `[lo, hi]` (`+0.0` exactly when `zero`).
+    fn within(&mut self, zero: bool, lo: f32, hi: f32) -> Result<f32, S::Error> {
+        let at = self.input.offset();
+        let v = self.finite(zero)?;
+        self.require(
+            !(v < lo || v > hi),
+            at,
+            "statistic beyond what a stream can reach",
+        );
+        Ok(v)
+    }
+
+    /// A finite value within `[0, hi]` (`+0.0` exactly when `zero`).
+    fn up_to(&mut self, zero: bool, hi: f32) -> Result<f32, S::Error> {
+        let at = self.input.offset();
+        let v = self.non_negative(zero)?;
+        self.require(!(v > hi), at, "statistic beyond what a stream can reach");
         Ok(v)
     }
 
@@ -409,15 +459,15 @@ where
         for _ in 0..CH {
             let (n, at) = ck.u32()?;
             ck.require(n == count, at, "channel count disagrees with the readings");
-            ck.finite(fresh)?;
-            ck.non_negative(fresh)?;
+            ck.within(fresh, -STAT_MAX, STAT_MAX)?;
+            ck.up_to(fresh, VAR_MAX)?;
             for _ in 0..LEVELS {
-                ck.finite(fresh)?;
+                ck.within(fresh, -STAT_MAX, STAT_MAX)?;
             }
-            ck.finite(fresh)?;
-            ck.non_negative(fresh)?;
+            ck.within(fresh, -DIFF_MAX, DIFF_MAX)?;
+            ck.up_to(fresh, DIFF_MAX)?;
             for _ in 0..TEMPORAL {
-                ck.non_negative(learned == 0)?;
+                ck.up_to(learned == 0, ERR_MAX)?;
             }
             let (err_n, at) = ck.u32()?;
             ck.require(
@@ -444,9 +494,9 @@ where
         for (i, row) in cross.iter_mut().enumerate() {
             for (j, m) in row.iter_mut().enumerate() {
                 *m = if i == j {
-                    ck.non_negative(cross_n == 0)?
+                    ck.up_to(cross_n == 0, CROSS_MAX)?
                 } else {
-                    ck.finite(cross_n == 0)?
+                    ck.within(cross_n == 0, -CROSS_MAX, CROSS_MAX)?
                 };
             }
         }
@@ -463,12 +513,12 @@ where
         }
         // Calibration.
         for _ in 0..CH {
-            ck.finite(cal_n == 0)?;
-            ck.non_negative(cal_n <= 1)?;
-            ck.finite(cal_n == 0)?;
-            ck.non_negative(cal_n <= 1)?;
-            ck.finite(fresh)?;
-            ck.finite(fresh)?;
+            ck.within(cal_n == 0, NLL_MIN, NLL_MAX)?;
+            ck.up_to(cal_n <= 1, NLL_MAX - NLL_MIN)?;
+            ck.within(cal_n == 0, 0.0, LEVEL_MAX)?;
+            ck.up_to(cal_n <= 1, LEVEL_MAX)?;
+            ck.within(fresh, -PRED_SURPRISE_MAX, PRED_SURPRISE_MAX)?;
+            ck.within(fresh, -LEVEL_SURPRISE_MAX, LEVEL_SURPRISE_MAX)?;
             for _ in 0..2 {
                 let at = ck.input.offset();
                 let last = ck.finite(false)?;
@@ -477,8 +527,8 @@ where
                     at,
                     "last calibrated surprise beyond its bound",
                 );
-                ck.finite(cal_n == 0)?;
-                ck.non_negative(cal_n == 0)?;
+                ck.within(cal_n == 0, -PERSIST_MAX, PERSIST_MAX)?;
+                ck.up_to(cal_n == 0, PERSIST_MAX)?;
             }
             for _ in 0..COMPONENTS {
                 ck.threshold(learned)?;

@@ -402,7 +402,7 @@ where
     /// # Panics
     /// A bad shape is a compile error: `CH` or `W < 2`, `D` or `B` smaller than `CH` or
     /// larger than `CH − 1 + 16`. An invalid `config` panics (at compile time in a `const`
-    /// context).
+    /// context); for a configuration chosen at run time use [`Self::try_new`].
     // Construction only: in a `const` context an invalid config is a compile error.
     #[allow(clippy::panic)]
     pub const fn new(models: [M; CH], config: DetectorConfig) -> Self {
@@ -436,6 +436,33 @@ where
             frozen: false,
             config,
         }
+    }
+
+    /// [`Self::new`] for a configuration chosen at run time: a bad one is an error, not a
+    /// panic.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the first value of `config` out of range (see
+    /// [`DetectorConfig::check`]).
+    pub fn try_new(models: [M; CH], config: DetectorConfig) -> Result<Self, Error> {
+        config.check()?;
+        Ok(Self::new(models, config))
+    }
+
+    /// [`Self::with_model_config`] for configurations chosen at run time: a bad one is an
+    /// error, not a panic.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the first value out of range in `model` (see
+    /// [`GaussianConfig::check`]) or in `config` (see [`DetectorConfig::check`]).
+    pub fn try_with_model_config(
+        seed: u64,
+        model: GaussianConfig,
+        config: DetectorConfig,
+    ) -> Result<Self, Error> {
+        model.check()?;
+        config.check()?;
+        Ok(Self::with_model_config(seed, model, config))
     }
 
     /// A detector with fresh models built from `seed` (channel `c` uses `seed + c`) and

@@ -178,6 +178,16 @@ fn write_score<S: Sink>(out: &mut S, c: &ChannelScore) -> Result<(), S::Error> {
     Ok(())
 }
 
+/// The counters a check of the later fields depends on.
+struct Counters {
+    readings: u64,
+    gap_run: u32,
+    /// Readings learned (each quantile, correlation and error count moves once per one).
+    learned: u32,
+    cross_n: u32,
+    cal_n: u32,
+}
+
 /// Reads a body while checking it: remembers the first invalid value and keeps reading.
 struct Checker<'b, 'a, S: Source> {
     input: &'b mut Body<'a, S>,
@@ -249,6 +259,236 @@ impl<S: Source> Checker<'_, '_, S> {
         let v = self.non_negative(zero)?;
         self.require(!(v > hi), at, "statistic beyond what a stream can reach");
         Ok(v)
+    }
+
+    /// The configuration: refused as [`DetectorConfig::check`] refuses it.
+    fn config(&mut self) -> Result<(), S::Error> {
+        let warmup = self.input.u32()?;
+        let mut f = [0.0f32; 11];
+        for v in &mut f {
+            *v = self.input.f32()?;
+        }
+        let two_sided = self.flag("two_sided flag is neither 0 nor 1")?;
+        let [
+            smoothing,
+            threshold_k,
+            sustained_k,
+            threshold_rate,
+            stats_horizon,
+            error_horizon,
+            cross_horizon,
+            learn_clip,
+            std_floor,
+            calibration,
+            level_weight,
+        ] = f;
+        let config = DetectorConfig {
+            warmup,
+            smoothing,
+            threshold_k,
+            sustained_k,
+            threshold_rate,
+            stats_horizon,
+            error_horizon,
+            cross_horizon,
+            learn_clip,
+            std_floor,
+            calibration,
+            level_weight,
+            two_sided,
+        };
+        if let (None, Err(e)) = (&self.first, config.check()) {
+            self.first = Some(e);
+        }
+        Ok(())
+    }
+
+    /// The counters: each learned reading counts once everywhere.
+    fn counters(&mut self, ch: usize) -> Result<Counters, S::Error> {
+        let readings = self.input.u64()?;
+        let at = self.input.offset();
+        let commissioned = self.input.u64()?;
+        self.require(
+            commissioned <= readings,
+            at,
+            "commissioning starts after the last reading",
+        );
+        let gaps = self.input.u64()?;
+        let (gap_run, gap_at) = self.u32()?;
+        self.require(
+            u64::from(gap_run) <= gaps,
+            gap_at,
+            "gap run longer than the gaps counted",
+        );
+        let learned = learned(readings);
+        let (cross_n, at) = self.u32()?;
+        let want = if ch >= 2 { learned } else { 0 };
+        self.require(
+            cross_n == want,
+            at,
+            "correlation count disagrees with the readings",
+        );
+        let (cal_n, at) = self.u32()?;
+        let want = u32::try_from(readings.saturating_sub(CAL_START)).unwrap_or(u32::MAX);
+        self.require(
+            cal_n == want,
+            at,
+            "calibration count disagrees with the readings",
+        );
+        self.flag("frozen flag is neither 0 nor 1")?;
+        let at = self.input.offset();
+        let shock = self.finite(false)?;
+        self.require(
+            (0.0..=1.0).contains(&shock),
+            at,
+            "share of surprising readings outside [0, 1]",
+        );
+        let at = self.input.offset();
+        let log_gain = self.finite(false)?;
+        self.require(
+            (0.0..=LOG_GAIN_MAX).contains(&log_gain),
+            at,
+            "alarm budget factor out of its range",
+        );
+        // Readings since the last flag: any value (saturating) is reachable.
+        self.u32()?;
+        Ok(Counters {
+            readings,
+            gap_run,
+            learned,
+            cross_n,
+            cal_n,
+        })
+    }
+
+    /// The window of `w` rows of `ch` readings.
+    fn window(&mut self, w: usize, ch: usize, c: &Counters) -> Result<(), S::Error> {
+        let (readings, gap_run) = (c.readings, c.gap_run);
+        let (len, at) = self.u32()?;
+        let len = len as usize;
+        self.require(len <= w, at, "window longer than its capacity");
+        self.require(
+            len == 0 || readings > 0,
+            at,
+            "readings in the window before the first reading",
+        );
+        self.require(
+            len == 0 || (gap_run as usize) < w,
+            at,
+            "window not cleared after a long gap",
+        );
+        for i in 0..w {
+            for _ in 0..ch {
+                let at = self.input.offset();
+                let v = self.input.f32()?;
+                if i < len {
+                    self.require(
+                        abs(v) <= MAX_READING,
+                        at,
+                        "reading is NaN, infinite or beyond MAX_READING",
+                    );
+                } else {
+                    self.require(v.to_bits() == 0, at, "unused window slot is not zero");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `ch` channels: everything zero before the first reading.
+    fn channels(&mut self, ch: usize, c: &Counters) -> Result<(), S::Error> {
+        let (readings, learned) = (c.readings, c.learned);
+        let fresh = readings == 0;
+        let count = u32::try_from(readings).unwrap_or(u32::MAX);
+        for _ in 0..ch {
+            let (n, at) = self.u32()?;
+            self.require(n == count, at, "channel count disagrees with the readings");
+            self.within(fresh, -STAT_MAX, STAT_MAX)?;
+            self.up_to(fresh, VAR_MAX)?;
+            for _ in 0..LEVELS {
+                self.within(fresh, -STAT_MAX, STAT_MAX)?;
+            }
+            self.within(fresh, -DIFF_MAX, DIFF_MAX)?;
+            self.up_to(fresh, DIFF_MAX)?;
+            for _ in 0..TEMPORAL {
+                self.up_to(learned == 0, ERR_MAX)?;
+            }
+            let (err_n, at) = self.u32()?;
+            self.require(
+                err_n == learned,
+                at,
+                "error count disagrees with the readings",
+            );
+            let (run, at) = self.u32()?;
+            self.require(!fresh || run == 0, at, "a run before the first reading");
+            let (longest, at) = self.u32()?;
+            self.require(!fresh || longest == 0, at, "a run before the first reading");
+            let at = self.input.offset();
+            let stuck = self.flag("stuck flag is neither 0 nor 1")?;
+            self.require(
+                !stuck || run > longest.saturating_mul(2).saturating_add(10),
+                at,
+                "stuck flag on a run too short to be stuck",
+            );
+        }
+        Ok(())
+    }
+
+    /// The correlation matrix.
+    fn cross<const CH: usize>(&mut self, cross_n: u32) -> Result<(), S::Error> {
+        // Correlations: symmetric (the same products update both halves), a non-negative
+        // diagonal, zero before the first update.
+        let base = self.input.offset();
+        let mut cross = [[0.0f32; CH]; CH];
+        for (i, row) in cross.iter_mut().enumerate() {
+            for (j, m) in row.iter_mut().enumerate() {
+                *m = if i == j {
+                    self.up_to(cross_n == 0, CROSS_MAX)?
+                } else {
+                    self.within(cross_n == 0, -CROSS_MAX, CROSS_MAX)?
+                };
+            }
+        }
+        for (i, row) in cross.iter().enumerate() {
+            for (j, m) in row.iter().enumerate().skip(i.saturating_add(1)) {
+                let mirror = cross.get(j).and_then(|r| r.get(i)).copied();
+                if mirror.map(f32::to_bits) != Some(m.to_bits()) {
+                    // Report the lower-triangle entry (j, i).
+                    let index = j.saturating_mul(CH).saturating_add(i).saturating_mul(4);
+                    let offset = base.saturating_add(u32::try_from(index).unwrap_or(u32::MAX));
+                    self.fail(offset, "correlation matrix is not symmetric");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `ch` channels' calibration.
+    fn calibration(&mut self, ch: usize, c: &Counters) -> Result<(), S::Error> {
+        let (fresh, learned, cal_n) = (c.readings == 0, c.learned, c.cal_n);
+        for _ in 0..ch {
+            self.within(cal_n == 0, NLL_MIN, NLL_MAX)?;
+            self.up_to(cal_n <= 1, NLL_MAX - NLL_MIN)?;
+            self.within(cal_n == 0, 0.0, LEVEL_MAX)?;
+            self.up_to(cal_n <= 1, LEVEL_MAX)?;
+            self.within(fresh, -PRED_SURPRISE_MAX, PRED_SURPRISE_MAX)?;
+            self.within(fresh, -LEVEL_SURPRISE_MAX, LEVEL_SURPRISE_MAX)?;
+            for _ in 0..2 {
+                let at = self.input.offset();
+                let last = self.finite(false)?;
+                self.require(
+                    abs(last) <= WINSOR,
+                    at,
+                    "last calibrated surprise beyond its bound",
+                );
+                self.within(cal_n == 0, -PERSIST_MAX, PERSIST_MAX)?;
+                self.up_to(cal_n == 0, PERSIST_MAX)?;
+            }
+            for _ in 0..COMPONENTS {
+                self.threshold(learned)?;
+            }
+        }
+        Ok(())
     }
 
     /// A [`Threshold`] that has seen `count` values.
@@ -337,203 +577,13 @@ where
 
     fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error> {
         let mut ck = Checker { input, first: None };
-        // Configuration.
-        let warmup = ck.input.u32()?;
-        let mut f = [0.0f32; 11];
-        for v in &mut f {
-            *v = ck.input.f32()?;
-        }
-        let two_sided = ck.flag("two_sided flag is neither 0 nor 1")?;
-        let [
-            smoothing,
-            threshold_k,
-            sustained_k,
-            threshold_rate,
-            stats_horizon,
-            error_horizon,
-            cross_horizon,
-            learn_clip,
-            std_floor,
-            calibration,
-            level_weight,
-        ] = f;
-        let config = DetectorConfig {
-            warmup,
-            smoothing,
-            threshold_k,
-            sustained_k,
-            threshold_rate,
-            stats_horizon,
-            error_horizon,
-            cross_horizon,
-            learn_clip,
-            std_floor,
-            calibration,
-            level_weight,
-            two_sided,
-        };
-        if let (None, Err(e)) = (&ck.first, config.check()) {
-            ck.first = Some(e);
-        }
-        // Counters: each learned reading counts once everywhere.
-        let readings = ck.input.u64()?;
-        let at = ck.input.offset();
-        let commissioned = ck.input.u64()?;
-        ck.require(
-            commissioned <= readings,
-            at,
-            "commissioning starts after the last reading",
-        );
-        let gaps = ck.input.u64()?;
-        let (gap_run, gap_at) = ck.u32()?;
-        ck.require(
-            u64::from(gap_run) <= gaps,
-            gap_at,
-            "gap run longer than the gaps counted",
-        );
-        let learned = learned(readings);
-        let (cross_n, at) = ck.u32()?;
-        let want = if CH >= 2 { learned } else { 0 };
-        ck.require(
-            cross_n == want,
-            at,
-            "correlation count disagrees with the readings",
-        );
-        let (cal_n, at) = ck.u32()?;
-        let want = u32::try_from(readings.saturating_sub(CAL_START)).unwrap_or(u32::MAX);
-        ck.require(
-            cal_n == want,
-            at,
-            "calibration count disagrees with the readings",
-        );
-        ck.flag("frozen flag is neither 0 nor 1")?;
-        let at = ck.input.offset();
-        let shock = ck.finite(false)?;
-        ck.require(
-            (0.0..=1.0).contains(&shock),
-            at,
-            "share of surprising readings outside [0, 1]",
-        );
-        let at = ck.input.offset();
-        let log_gain = ck.finite(false)?;
-        ck.require(
-            (0.0..=LOG_GAIN_MAX).contains(&log_gain),
-            at,
-            "alarm budget factor out of its range",
-        );
-        // Readings since the last flag: any value (saturating) is reachable.
-        ck.u32()?;
-        // Window.
-        let (len, at) = ck.u32()?;
-        let len = len as usize;
-        ck.require(len <= W, at, "window longer than its capacity");
-        ck.require(
-            len == 0 || readings > 0,
-            at,
-            "readings in the window before the first reading",
-        );
-        ck.require(
-            len == 0 || (gap_run as usize) < W,
-            at,
-            "window not cleared after a long gap",
-        );
-        for i in 0..W {
-            for _ in 0..CH {
-                let at = ck.input.offset();
-                let v = ck.input.f32()?;
-                if i < len {
-                    ck.require(
-                        abs(v) <= MAX_READING,
-                        at,
-                        "reading is NaN, infinite or beyond MAX_READING",
-                    );
-                } else {
-                    ck.require(v.to_bits() == 0, at, "unused window slot is not zero");
-                }
-            }
-        }
-        ck.threshold(learned)?;
-        // Channels: everything zero before the first reading.
-        let fresh = readings == 0;
-        let count = u32::try_from(readings).unwrap_or(u32::MAX);
-        for _ in 0..CH {
-            let (n, at) = ck.u32()?;
-            ck.require(n == count, at, "channel count disagrees with the readings");
-            ck.within(fresh, -STAT_MAX, STAT_MAX)?;
-            ck.up_to(fresh, VAR_MAX)?;
-            for _ in 0..LEVELS {
-                ck.within(fresh, -STAT_MAX, STAT_MAX)?;
-            }
-            ck.within(fresh, -DIFF_MAX, DIFF_MAX)?;
-            ck.up_to(fresh, DIFF_MAX)?;
-            for _ in 0..TEMPORAL {
-                ck.up_to(learned == 0, ERR_MAX)?;
-            }
-            let (err_n, at) = ck.u32()?;
-            ck.require(
-                err_n == learned,
-                at,
-                "error count disagrees with the readings",
-            );
-            let (run, at) = ck.u32()?;
-            ck.require(!fresh || run == 0, at, "a run before the first reading");
-            let (longest, at) = ck.u32()?;
-            ck.require(!fresh || longest == 0, at, "a run before the first reading");
-            let at = ck.input.offset();
-            let stuck = ck.flag("stuck flag is neither 0 nor 1")?;
-            ck.require(
-                !stuck || run > longest.saturating_mul(2).saturating_add(10),
-                at,
-                "stuck flag on a run too short to be stuck",
-            );
-        }
-        // Correlations: symmetric (the same products update both halves), a non-negative
-        // diagonal, zero before the first update.
-        let base = ck.input.offset();
-        let mut cross = [[0.0f32; CH]; CH];
-        for (i, row) in cross.iter_mut().enumerate() {
-            for (j, m) in row.iter_mut().enumerate() {
-                *m = if i == j {
-                    ck.up_to(cross_n == 0, CROSS_MAX)?
-                } else {
-                    ck.within(cross_n == 0, -CROSS_MAX, CROSS_MAX)?
-                };
-            }
-        }
-        for (i, row) in cross.iter().enumerate() {
-            for (j, m) in row.iter().enumerate().skip(i.saturating_add(1)) {
-                let mirror = cross.get(j).and_then(|r| r.get(i)).copied();
-                if mirror.map(f32::to_bits) != Some(m.to_bits()) {
-                    // Report the lower-triangle entry (j, i).
-                    let index = j.saturating_mul(CH).saturating_add(i).saturating_mul(4);
-                    let offset = base.saturating_add(u32::try_from(index).unwrap_or(u32::MAX));
-                    ck.fail(offset, "correlation matrix is not symmetric");
-                }
-            }
-        }
-        // Calibration.
-        for _ in 0..CH {
-            ck.within(cal_n == 0, NLL_MIN, NLL_MAX)?;
-            ck.up_to(cal_n <= 1, NLL_MAX - NLL_MIN)?;
-            ck.within(cal_n == 0, 0.0, LEVEL_MAX)?;
-            ck.up_to(cal_n <= 1, LEVEL_MAX)?;
-            ck.within(fresh, -PRED_SURPRISE_MAX, PRED_SURPRISE_MAX)?;
-            ck.within(fresh, -LEVEL_SURPRISE_MAX, LEVEL_SURPRISE_MAX)?;
-            for _ in 0..2 {
-                let at = ck.input.offset();
-                let last = ck.finite(false)?;
-                ck.require(
-                    abs(last) <= WINSOR,
-                    at,
-                    "last calibrated surprise beyond its bound",
-                );
-                ck.within(cal_n == 0, -PERSIST_MAX, PERSIST_MAX)?;
-                ck.up_to(cal_n == 0, PERSIST_MAX)?;
-            }
-            for _ in 0..COMPONENTS {
-                ck.threshold(learned)?;
-            }
-        }
+        ck.config()?;
+        let counters = ck.counters(CH)?;
+        ck.window(W, CH, &counters)?;
+        ck.threshold(counters.learned)?;
+        ck.channels(CH, &counters)?;
+        ck.cross::<CH>(counters.cross_n)?;
+        ck.calibration(CH, &counters)?;
         // Models.
         for _ in 0..CH {
             let r = M::check_body(ck.input)?;

@@ -503,6 +503,68 @@ impl<S: Source> Checker<'_, '_, S> {
     }
 }
 
+fn read_config<S: Source>(input: &mut Body<'_, S>, c: &mut DetectorConfig) -> Result<(), S::Error> {
+    c.warmup = input.u32()?;
+    for v in [
+        &mut c.smoothing,
+        &mut c.threshold_k,
+        &mut c.sustained_k,
+        &mut c.threshold_rate,
+        &mut c.stats_horizon,
+        &mut c.error_horizon,
+        &mut c.cross_horizon,
+        &mut c.learn_clip,
+        &mut c.std_floor,
+        &mut c.calibration,
+        &mut c.level_weight,
+    ] {
+        *v = input.f32()?;
+    }
+    c.two_sided = input.u32()? == 1;
+    Ok(())
+}
+
+fn read_channel<S: Source>(input: &mut Body<'_, S>, c: &mut Channel) -> Result<(), S::Error> {
+    c.n = input.u32()?;
+    c.mean = input.f32()?;
+    c.var = input.f32()?;
+    for v in &mut c.level {
+        *v = input.f32()?;
+    }
+    c.trend = input.f32()?;
+    c.vol = input.f32()?;
+    for v in &mut c.err {
+        *v = input.f32()?;
+    }
+    c.err_n = input.u32()?;
+    c.run = input.u32()?;
+    c.longest = input.u32()?;
+    c.stuck = input.u32()? == 1;
+    Ok(())
+}
+
+fn read_score<S: Source>(input: &mut Body<'_, S>, c: &mut ChannelScore) -> Result<(), S::Error> {
+    for v in [
+        &mut c.pred.loc,
+        &mut c.pred.spread,
+        &mut c.level.loc,
+        &mut c.level.spread,
+        &mut c.sp,
+        &mut c.sl,
+    ] {
+        *v = input.f32()?;
+    }
+    for p in &mut c.persist {
+        for v in [&mut p.last, &mut p.lag, &mut p.power] {
+            *v = input.f32()?;
+        }
+    }
+    for t in &mut c.t {
+        read_threshold(input, t)?;
+    }
+    Ok(())
+}
+
 fn read_threshold<S: Source>(input: &mut Body<'_, S>, t: &mut Threshold) -> Result<(), S::Error> {
     for q in [&mut t.median, &mut t.upper] {
         q.q = input.f32()?;
@@ -598,24 +660,7 @@ where
     }
 
     fn apply_body<S: Source>(&mut self, input: &mut Body<'_, S>) -> Result<(), S::Error> {
-        let c = &mut self.config;
-        c.warmup = input.u32()?;
-        for v in [
-            &mut c.smoothing,
-            &mut c.threshold_k,
-            &mut c.sustained_k,
-            &mut c.threshold_rate,
-            &mut c.stats_horizon,
-            &mut c.error_horizon,
-            &mut c.cross_horizon,
-            &mut c.learn_clip,
-            &mut c.std_floor,
-            &mut c.calibration,
-            &mut c.level_weight,
-        ] {
-            *v = input.f32()?;
-        }
-        c.two_sided = input.u32()? == 1;
+        read_config(input, &mut self.config)?;
         self.readings = input.u64()?;
         self.commissioned = input.u64()?;
         self.gaps = input.u64()?;
@@ -639,44 +684,13 @@ where
         }
         read_threshold(input, &mut self.instant)?;
         for c in &mut self.channels {
-            c.n = input.u32()?;
-            c.mean = input.f32()?;
-            c.var = input.f32()?;
-            for v in &mut c.level {
-                *v = input.f32()?;
-            }
-            c.trend = input.f32()?;
-            c.vol = input.f32()?;
-            for v in &mut c.err {
-                *v = input.f32()?;
-            }
-            c.err_n = input.u32()?;
-            c.run = input.u32()?;
-            c.longest = input.u32()?;
-            c.stuck = input.u32()? == 1;
+            read_channel(input, c)?;
         }
         for v in self.cross.iter_mut().flatten() {
             *v = input.f32()?;
         }
         for c in &mut self.cal {
-            for v in [
-                &mut c.pred.loc,
-                &mut c.pred.spread,
-                &mut c.level.loc,
-                &mut c.level.spread,
-                &mut c.sp,
-                &mut c.sl,
-            ] {
-                *v = input.f32()?;
-            }
-            for p in &mut c.persist {
-                for v in [&mut p.last, &mut p.lag, &mut p.power] {
-                    *v = input.f32()?;
-                }
-            }
-            for t in &mut c.t {
-                read_threshold(input, t)?;
-            }
+            read_score(input, c)?;
         }
         for m in &mut self.models {
             m.apply_body(input)?;

@@ -986,3 +986,31 @@ fn statistics_beyond_what_a_stream_can_reach_are_rejected() {
         d_rejects::<2, 3>(&with(&[(a, v), (b, v)]), bad_at(a));
     }
 }
+
+/// The other side of the bounds: no stream a detector accepts, however extreme (readings
+/// jumping across the whole `±MAX_READING` range, long constant runs, subnormals, a
+/// sudden regime change), leaves a state whose save its own loader refuses.
+#[test]
+fn extreme_streams_always_save_records_their_loader_accepts() {
+    let max = gln::detector::MAX_READING;
+    let mut d = trained::<2, 3, GaussianGln1<2, 2, 1, 2>>(0);
+    let mut r = SplitMix64::new(11);
+    for t in 0..6000u32 {
+        let mut u = || r.next_f32() * 2.0 - 1.0;
+        let x = match (t / 500) % 6 {
+            0 => [u() * max, u() * max],
+            1 => [max, -max],
+            2 => [f32::from_bits(1), -f32::from_bits(3)],
+            3 => [if t % 2 == 0 { max } else { -max }, 1e-30],
+            4 => [20.0 + u(), 2e14 * u()],
+            _ => [u() * 1e3, 1e15 * u() * u()],
+        };
+        d.update(&x).unwrap();
+        if t % 97 == 0 {
+            let mut again = trained::<2, 3, GaussianGln1<2, 2, 1, 2>>(0);
+            again
+                .load(&bytes(&d))
+                .unwrap_or_else(|e| panic!("reading {t} ({x:?}): its save refused: {e}"));
+        }
+    }
+}

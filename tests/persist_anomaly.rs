@@ -921,6 +921,25 @@ fn reachable_ranges(l: &Layout) -> Vec<(usize, f32, f32)> {
     for i in 0..l.ch {
         r.push((l.cross(i, i), 0.0, cross));
     }
+    // The thresholds' quantiles (median, q90): values within `±3 v`, spreads within
+    // `[0, 4 v]`, `v` the bound of what each threshold learns from: the instant score
+    // (a normalised component per channel, within 1e6) and each channel's components.
+    let threshold = |r: &mut Vec<(usize, f32, f32)>, at: usize, v: f32| {
+        for q in [at, at + 12] {
+            r.push((q, -3.0 * v, 3.0 * v));
+            r.push((q + 4, 0.0, 4.0 * v));
+        }
+    };
+    threshold(&mut r, l.instant(), 1.01e6 * l.ch as f32);
+    let pred = (nll_hi - nll_lo) * 1.01e6;
+    for c in 0..l.ch {
+        for (k, v) in [pred, pred, pred, level * 1.01e6, level * 1.01e6]
+            .into_iter()
+            .enumerate()
+        {
+            threshold(&mut r, l.cal(c) + 48 + 24 * k, v);
+        }
+    }
     r
 }
 
@@ -941,7 +960,10 @@ fn statistics_beyond_what_a_stream_can_reach_are_rejected() {
         b
     };
     let ranges = reachable_ranges(&l);
-    assert_eq!(ranges.len(), 2 * (1 + 1 + 8 + 2 + 16 + 6 + 4) + 2);
+    assert_eq!(
+        ranges.len(),
+        2 * (1 + 1 + 8 + 2 + 16 + 6 + 4) + 2 + 4 + 2 * 5 * 4
+    );
     let mut refused = 0;
     for &(at, lo, hi) in &ranges {
         for beyond in [lo.next_down(), hi.next_up(), -3e38, 3e38] {

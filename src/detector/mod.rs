@@ -112,7 +112,8 @@
 //! reach (means, levels, trends, volatilities, variances and errors beyond what readings
 //! within [`MAX_READING`] make, correlations beyond products of standardised values within
 //! `±1000`, calibration locations, spreads and smoothed surprises beyond what NLLs and level
-//! surprises can make, with a margin for rounding), a window longer than `W` or holding a
+//! surprises can make, thresholds' quantiles beyond three times (spreads four times) the
+//! values they learn from, with a margin for rounding), a window longer than `W` or holding a
 //! reading beyond [`MAX_READING`] or non-zero unused slots, every model value a Gaussian GLN
 //! load refuses, and every state the detector cannot reach: a count that disagrees with the
 //! number of readings (each quantile, correlation, calibration, channel and error count moves

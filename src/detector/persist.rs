@@ -47,6 +47,29 @@ pub(crate) const LEVEL_SURPRISE_MAX: f32 = LEVEL_MAX * 1.01e6;
 /// A persistence's lag-1 product and power average products of values within `±WINSOR`.
 pub(crate) const PERSIST_MAX: f32 = 1.01 * WINSOR * WINSOR;
 
+/// A channel's share of the instant score is a normalised component, within `±1e6`.
+pub(crate) const INSTANT_MAX: f32 = 1.01e6;
+/// Bounds of the values each component's threshold learns from, in the order of
+/// [`ChannelScore::t`](super::score::ChannelScore): the instant and the smoothed prediction
+/// surprise, the latter negated, the smoothed and the instant level surprise.
+pub(crate) const COMPONENT_MAX: [f32; COMPONENTS] = [
+    PRED_SURPRISE_MAX,
+    PRED_SURPRISE_MAX,
+    PRED_SURPRISE_MAX,
+    LEVEL_SURPRISE_MAX,
+    LEVEL_SURPRISE_MAX,
+];
+
+/// Bounds of a [`StreamingQuantile`](super::StreamingQuantile) (value, spread) whose inputs
+/// are within `±v` (capped inputs included: a cap is at least the median). Each update
+/// moves the quantile towards its input by at most `τ a ((1 − a) spread + a dev)`, so past
+/// it by at most `τ a (1 − a) spread <= 0.225 spread`, and the spread follows deviations
+/// `dev <= v + |q|`: `|q| <= v + 0.45 spread` and `spread <= 2 v + 0.45 spread` hold with
+/// `|q| <= 2.7 v` and `spread <= 3.7 v`, rounded up with a margin.
+pub(crate) const fn quantile_max(v: f32) -> (f32, f32) {
+    (3.0 * v, 4.0 * v)
+}
+
 /// Bytes of a saved [`DetectorConfig`].
 const CONFIG_BYTES: usize = 4 + 11 * 4 + 4;
 /// Bytes of the counters.
@@ -484,18 +507,21 @@ impl<S: Source> Checker<'_, '_, S> {
                 self.within(cal_n == 0, -PERSIST_MAX, PERSIST_MAX)?;
                 self.up_to(cal_n == 0, PERSIST_MAX)?;
             }
-            for _ in 0..COMPONENTS {
-                self.threshold(learned)?;
+            for v in COMPONENT_MAX {
+                self.threshold(learned, v)?;
             }
         }
         Ok(())
     }
 
     /// A [`Threshold`] that has seen `count` values.
-    fn threshold(&mut self, count: u32) -> Result<(), S::Error> {
+    /// Its values were within `±v`, so (see [`quantile_max`]) each quantile within
+    /// `±3 v` and each spread within `[0, 4 v]`.
+    fn threshold(&mut self, count: u32, v: f32) -> Result<(), S::Error> {
+        let (q, spread) = quantile_max(v);
         for _ in 0..2 {
-            self.finite(count == 0)?;
-            self.non_negative(count <= 1)?;
+            self.within(count == 0, -q, q)?;
+            self.up_to(count <= 1, spread)?;
             let (n, at) = self.u32()?;
             self.require(n == count, at, "quantile count disagrees with the readings");
         }
@@ -642,7 +668,7 @@ where
         ck.config()?;
         let counters = ck.counters(CH)?;
         ck.window(W, CH, &counters)?;
-        ck.threshold(counters.learned)?;
+        ck.threshold(counters.learned, INSTANT_MAX * CH as f32)?;
         ck.channels(CH, &counters)?;
         ck.cross::<CH>(counters.cross_n)?;
         ck.calibration(CH, &counters)?;

@@ -105,11 +105,6 @@ pub use error::Error;
 pub use explain::{Explain, Explanation};
 pub use input::Input;
 pub use math::argmax;
-
-/// The old path of `argmax` (now in [`math`]), kept for `detector`.
-mod network {
-    pub(crate) use crate::math::argmax;
-}
 pub use persist::{Persist, PersistError};
 pub use standardize::Standardizer;
 

@@ -88,6 +88,19 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     dot_portable(a, b)
 }
 
+/// Index of the largest value (the first on ties; 0 for an empty slice). NaN never wins.
+pub fn argmax(p: &[f32]) -> usize {
+    let mut best = 0;
+    let mut best_v = f32::NEG_INFINITY;
+    for (i, &v) in p.iter().enumerate() {
+        if v > best_v {
+            best = i;
+            best_v = v;
+        }
+    }
+    best
+}
+
 /// [`dot`] written in Rust, on every target (what the Cortex-M kernel is checked against).
 #[inline]
 pub(crate) fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
@@ -145,18 +158,6 @@ pub(crate) const fn sqrt_const(x: f32) -> f32 {
     g
 }
 
-/// Index of the largest value (the first on ties; 0 for an empty slice). NaN never wins.
-pub fn argmax(p: &[f32]) -> usize {
-    let mut best = 0;
-    let mut best_v = f32::NEG_INFINITY;
-    for (i, &v) in p.iter().enumerate() {
-        if v > best_v {
-            best = i;
-            best_v = v;
-        }
-    }
-    best
-}
 
 #[cfg(test)]
 mod tests {

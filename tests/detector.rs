@@ -2,7 +2,8 @@
 //! usual fault kinds on a generated sensor stream.
 
 use gln::Error;
-use gln::detector::{Detector, DetectorConfig, SensorModel, SmallSensorModel};
+use gln::detector::{Detector, DetectorConfig, SENSOR_MODEL_CONFIG, SensorModel, SmallSensorModel};
+use gln::gaussian::{GaussianConfig, GaussianNetwork};
 use gln::rng::SplitMix64;
 
 type Det1 = Detector<1, 16, 16, 16, SensorModel>;
@@ -243,4 +244,118 @@ fn host_and_cortex_m4f_compute_the_same_bits() {
     println!("reference {b:#018x} small {s:#018x}");
     assert_eq!(b, 0xfa27_8582_fb54_8bbc);
     assert_eq!(s, 0xcc6d_3c5e_b745_7c16);
+}
+
+/// Issue 11 (defect 6): a bad run-time configuration is an error naming it, not a panic;
+/// a good one builds the same detector as `new` does.
+#[test]
+fn a_bad_run_time_configuration_is_an_error() {
+    let d = DetectorConfig::DEFAULT;
+    let bad = [
+        DetectorConfig {
+            smoothing: f32::NAN,
+            ..d
+        },
+        DetectorConfig {
+            smoothing: 0.0,
+            ..d
+        },
+        DetectorConfig {
+            smoothing: 1.5,
+            ..d
+        },
+        DetectorConfig {
+            threshold_k: f32::NAN,
+            ..d
+        },
+        DetectorConfig {
+            threshold_k: -1.0,
+            ..d
+        },
+        DetectorConfig {
+            sustained_k: 2e6,
+            ..d
+        },
+        DetectorConfig {
+            threshold_rate: 0.0,
+            ..d
+        },
+        DetectorConfig {
+            threshold_rate: f32::NAN,
+            ..d
+        },
+        DetectorConfig {
+            stats_horizon: f32::INFINITY,
+            ..d
+        },
+        DetectorConfig {
+            error_horizon: 0.5,
+            ..d
+        },
+        DetectorConfig {
+            cross_horizon: f32::NAN,
+            ..d
+        },
+        DetectorConfig {
+            calibration: -3.0,
+            ..d
+        },
+        DetectorConfig {
+            learn_clip: 0.0,
+            ..d
+        },
+        DetectorConfig {
+            learn_clip: f32::NAN,
+            ..d
+        },
+        DetectorConfig {
+            std_floor: 1.0,
+            ..d
+        },
+        DetectorConfig {
+            std_floor: f32::NAN,
+            ..d
+        },
+        DetectorConfig {
+            level_weight: -0.1,
+            ..d
+        },
+        DetectorConfig {
+            level_weight: f32::NAN,
+            ..d
+        },
+    ];
+    for config in bad {
+        let models = core::array::from_fn(|c| {
+            <SmallSensorModel as GaussianNetwork<8, 8, 1>>::build(c as u64, SENSOR_MODEL_CONFIG)
+        });
+        let r = Detector::<1, 8, 8, 8, SmallSensorModel>::try_new(models, config);
+        assert!(
+            matches!(r, Err(Error::InvalidConfig(_))),
+            "{config:?} accepted"
+        );
+        let r = Detector::<1, 8, 8, 8, SmallSensorModel>::try_with_model_config(
+            1,
+            SENSOR_MODEL_CONFIG,
+            config,
+        );
+        assert!(matches!(r, Err(Error::InvalidConfig(_))));
+    }
+    let bad_model = GaussianConfig {
+        sigma2_min: f32::NAN,
+        ..SENSOR_MODEL_CONFIG
+    };
+    let r = Detector::<1, 8, 8, 8, SmallSensorModel>::try_with_model_config(1, bad_model, d);
+    assert!(matches!(r, Err(Error::InvalidConfig(_))));
+    // A good configuration: the same detector as the panicking constructors build.
+    let a =
+        Detector::<1, 8, 8, 8, SmallSensorModel>::try_with_model_config(3, SENSOR_MODEL_CONFIG, d)
+            .unwrap();
+    let b = Detector::<1, 8, 8, 8, SmallSensorModel>::with_seed(3, d);
+    assert_eq!(a.fingerprint(), b.fingerprint());
+    let models = core::array::from_fn(|c| {
+        <SmallSensorModel as GaussianNetwork<8, 8, 1>>::build(3 + c as u64, SENSOR_MODEL_CONFIG)
+    });
+    let c = Detector::<1, 8, 8, 8, SmallSensorModel>::try_new(models, d).unwrap();
+    assert_eq!(c.fingerprint(), b.fingerprint());
 }

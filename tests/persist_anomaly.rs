@@ -877,3 +877,162 @@ fn a_model_and_a_detector_load_all_or_nothing() {
     assert_eq!(target.0, state.0);
     assert_eq!(target.1.fingerprint(), state.1.fingerprint());
 }
+
+/// Every stored statistic of a `Pair` detector with the range a stream can reach (offset
+/// in the record, lowest, highest value): its mean and levels average readings within
+/// `±MAX_READING`, its trend and volatility differences of two, its variance and errors
+/// squares of those; the correlations average products of standardised values within
+/// `±1000`; the calibration follows NLLs (`σ² ∈ [1e-6, 1e6]`, `|μ| <= 1e6`) and level
+/// surprises (`½ z²`, `|z| <= 20`); a margin of 1% for rounding.
+fn reachable_ranges(l: &Layout) -> Vec<(usize, f32, f32)> {
+    let stat = 1.01 * gln::detector::MAX_READING;
+    let diff = 2.0 * stat;
+    let err = (4.0 * stat) * (4.0 * stat);
+    let cross = 1.01f32 * 1000.0 * 1000.0;
+    let (nll_lo, nll_hi) = (-7.0f32, 1e18f32);
+    let level = 1.01f32 * 0.5 * 20.0 * 20.0;
+    let persist = 1.01f32 * 10.0 * 10.0;
+    let mut r = Vec::new();
+    for c in 0..l.ch {
+        let ch = l.channel(c);
+        r.push((ch + 4, -stat, stat));
+        r.push((ch + 8, 0.0, diff * diff));
+        for k in 0..8 {
+            r.push((ch + 12 + 4 * k, -stat, stat));
+        }
+        r.push((ch + 44, -diff, diff));
+        r.push((ch + 48, 0.0, diff));
+        for k in 0..16 {
+            r.push((ch + 52 + 4 * k, 0.0, err));
+        }
+        let cal = l.cal(c);
+        r.push((cal, nll_lo, nll_hi));
+        r.push((cal + 4, 0.0, nll_hi - nll_lo));
+        r.push((cal + 8, 0.0, level));
+        r.push((cal + 12, 0.0, level));
+        let pred = (nll_hi - nll_lo) * 1.01e6;
+        r.push((cal + 16, -pred, pred));
+        r.push((cal + 20, -level * 1.01e6, level * 1.01e6));
+        for p in [cal + 24, cal + 36] {
+            r.push((p + 4, -persist, persist));
+            r.push((p + 8, 0.0, persist));
+        }
+    }
+    for i in 0..l.ch {
+        r.push((l.cross(i, i), 0.0, cross));
+    }
+    // The thresholds' quantiles (median, q90): values within `±3 v`, spreads within
+    // `[0, 4 v]`, `v` the bound of what each threshold learns from: the instant score
+    // (a normalised component per channel, within 1e6) and each channel's components.
+    let threshold = |r: &mut Vec<(usize, f32, f32)>, at: usize, v: f32| {
+        for q in [at, at + 12] {
+            r.push((q, -3.0 * v, 3.0 * v));
+            r.push((q + 4, 0.0, 4.0 * v));
+        }
+    };
+    threshold(&mut r, l.instant(), 1.01e6 * l.ch as f32);
+    let pred = (nll_hi - nll_lo) * 1.01e6;
+    for c in 0..l.ch {
+        for (k, v) in [pred, pred, pred, level * 1.01e6, level * 1.01e6]
+            .into_iter()
+            .enumerate()
+        {
+            threshold(&mut r, l.cal(c) + 48 + 24 * k, v);
+        }
+    }
+    r
+}
+
+/// The attack of issue 11 (defect 2): a trained record with one statistic set beyond what
+/// any stream can reach (a mean, a level or a calibration location at -3e38 among them),
+/// the CRC recomputed, is refused and changes nothing; at the bound it loads, and a
+/// detector restored from it keeps saving records its own loader accepts.
+#[test]
+fn statistics_beyond_what_a_stream_can_reach_are_rejected() {
+    let good = bytes(&trained::<2, 3, GaussianGln1<2, 2, 1, 2>>(50));
+    let l = Layout { ch: 2, w: 3 };
+    let with = |edits: &[(usize, f32)]| {
+        let mut b = good.clone();
+        for &(at, v) in edits {
+            b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        fix_crc(&mut b);
+        b
+    };
+    let ranges = reachable_ranges(&l);
+    assert_eq!(
+        ranges.len(),
+        2 * (1 + 1 + 8 + 2 + 16 + 6 + 4) + 2 + 4 + 2 * 5 * 4
+    );
+    let mut refused = 0;
+    for &(at, lo, hi) in &ranges {
+        for beyond in [lo.next_down(), hi.next_up(), -3e38, 3e38] {
+            if (lo..=hi).contains(&beyond) {
+                continue;
+            }
+            d_rejects::<2, 3>(&with(&[(at, beyond)]), bad_at(at));
+            refused += 1;
+        }
+        for bound in [lo, hi] {
+            let mut d = trained::<2, 3, GaussianGln1<2, 2, 1, 2>>(77);
+            d.load(&with(&[(at, bound)]))
+                .unwrap_or_else(|e| panic!("offset {at}: {bound} refused: {e}"));
+            let mut r = SplitMix64::new(at as u64);
+            for t in 0..200 {
+                let v = (t as f32 * 0.3).sin() + r.next_normal();
+                let x = if t % 50 == 7 {
+                    [1e15, -1e15]
+                } else {
+                    [v, 2.0 * v]
+                };
+                d.update(&x).unwrap();
+                if t % 40 == 0 {
+                    let mut again = trained::<2, 3, GaussianGln1<2, 2, 1, 2>>(77);
+                    again.load(&bytes(&d)).unwrap_or_else(|e| {
+                        panic!("offset {at} at {bound}, reading {t}: its save refused: {e}")
+                    });
+                }
+            }
+        }
+    }
+    // Every field has a bound on each side (a lower bound of 0 is also refused below it).
+    assert_eq!(refused, 4 * ranges.len());
+    // The off-diagonal correlations, set on both halves (the matrix stays symmetric).
+    let cross = 1.01f32 * 1000.0 * 1000.0;
+    let (a, b) = (l.cross(0, 1), l.cross(1, 0));
+    for v in [-cross, cross] {
+        let mut d = trained::<2, 3, GaussianGln1<2, 2, 1, 2>>(77);
+        d.load(&with(&[(a, v), (b, v)])).unwrap();
+    }
+    for v in [cross.next_up(), (-cross).next_down(), -3e38] {
+        d_rejects::<2, 3>(&with(&[(a, v), (b, v)]), bad_at(a));
+    }
+}
+
+/// The other side of the bounds: no stream a detector accepts, however extreme (readings
+/// jumping across the whole `±MAX_READING` range, long constant runs, subnormals, a
+/// sudden regime change), leaves a state whose save its own loader refuses.
+#[test]
+fn extreme_streams_always_save_records_their_loader_accepts() {
+    let max = gln::detector::MAX_READING;
+    let mut d = trained::<2, 3, GaussianGln1<2, 2, 1, 2>>(0);
+    let mut r = SplitMix64::new(11);
+    for t in 0..6000u32 {
+        let mut u = || r.next_f32() * 2.0 - 1.0;
+        let x = match (t / 500) % 6 {
+            0 => [u() * max, u() * max],
+            1 => [max, -max],
+            2 => [f32::from_bits(1), -f32::from_bits(3)],
+            3 => [if t % 2 == 0 { max } else { -max }, 1e-30],
+            4 => [20.0 + u(), 2e14 * u()],
+            _ => [u() * 1e3, 1e15 * u() * u()],
+        };
+        d.update(&x).unwrap();
+        if t % 97 == 0 {
+            let mut again = trained::<2, 3, GaussianGln1<2, 2, 1, 2>>(0);
+            again
+                .load(&bytes(&d))
+                .unwrap_or_else(|e| panic!("reading {t} ({x:?}): its save refused: {e}"));
+        }
+    }
+}

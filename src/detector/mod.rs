@@ -108,7 +108,12 @@
 //!
 //! Besides the checks of every record (magic, version, CRC, kind, shape, length), a load
 //! refuses a configuration [`DetectorConfig::check`] rejects, any NaN or infinite value, a
-//! negative variance, error, volatility or spread, a window longer than `W` or holding a
+//! negative variance, error, volatility or spread, a statistic beyond what a stream can
+//! reach (means, levels, trends, volatilities, variances and errors beyond what readings
+//! within [`MAX_READING`] make, correlations beyond products of standardised values within
+//! `±1000`, calibration locations, spreads and smoothed surprises beyond what NLLs and level
+//! surprises can make, thresholds' quantiles beyond three times (spreads four times) the
+//! values they learn from, with a margin for rounding), a window longer than `W` or holding a
 //! reading beyond [`MAX_READING`] or non-zero unused slots, every model value a Gaussian GLN
 //! load refuses, and every state the detector cannot reach: a count that disagrees with the
 //! number of readings (each quantile, correlation, calibration, channel and error count moves
@@ -136,8 +141,7 @@ use crate::gaussian::{
     Gaussian, GaussianConfig, GaussianGln2, GaussianGln3, GaussianInput, GaussianNetwork,
 };
 use crate::hash::Fnv1a;
-use crate::math::{abs, clamp, exp, sqrt};
-use crate::network::argmax;
+use crate::math::{abs, argmax, clamp, exp, sqrt};
 use channel::{Channel, Recent, TEMPORAL, rate};
 use heapless::HistoryBuf;
 use score::ChannelScore;
@@ -399,7 +403,7 @@ where
     /// # Panics
     /// A bad shape is a compile error: `CH` or `W < 2`, `D` or `B` smaller than `CH` or
     /// larger than `CH − 1 + 16`. An invalid `config` panics (at compile time in a `const`
-    /// context).
+    /// context); for a configuration chosen at run time use [`Self::try_new`].
     // Construction only: in a `const` context an invalid config is a compile error.
     #[allow(clippy::panic)]
     pub const fn new(models: [M; CH], config: DetectorConfig) -> Self {
@@ -433,6 +437,33 @@ where
             frozen: false,
             config,
         }
+    }
+
+    /// [`Self::new`] for a configuration chosen at run time: a bad one is an error, not a
+    /// panic.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the first value of `config` out of range (see
+    /// [`DetectorConfig::check`]).
+    pub fn try_new(models: [M; CH], config: DetectorConfig) -> Result<Self, Error> {
+        config.check()?;
+        Ok(Self::new(models, config))
+    }
+
+    /// [`Self::with_model_config`] for configurations chosen at run time: a bad one is an
+    /// error, not a panic.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the first value out of range in `model` (see
+    /// [`GaussianConfig::check`]) or in `config` (see [`DetectorConfig::check`]).
+    pub fn try_with_model_config(
+        seed: u64,
+        model: GaussianConfig,
+        config: DetectorConfig,
+    ) -> Result<Self, Error> {
+        model.check()?;
+        config.check()?;
+        Ok(Self::with_model_config(seed, model, config))
     }
 
     /// A detector with fresh models built from `seed` (channel `c` uses `seed + c`) and
@@ -580,87 +611,92 @@ where
             return Ok(self.start(x));
         };
         let learn = !self.frozen;
-        let prepared = self.prepare(x);
+        let mut steps = self.prepare(x).map(Step::new);
         let clip = self.config.learn_clip;
-        let mut predicted = [Predicted::NONE; CH];
-        for (((model, ch), p), out) in self
-            .models
+        for ((s, model), ch) in steps
             .iter_mut()
+            .zip(self.models.iter_mut())
             .zip(&self.channels)
-            .zip(&prepared)
-            .zip(predicted.iter_mut())
         {
-            if let Some(q) = p.predict(model, ch, learn, clip) {
-                *out = q;
-            }
+            s.predict(model, ch, learn, clip);
         }
-        let z: [f32; CH] = core::array::from_fn(|c| prepared.get(c).map_or(0.0, |p| p.z));
-        let nlls: [f32; CH] = core::array::from_fn(|c| predicted.get(c).map_or(0.0, |p| p.nll));
-        let nll_total = nlls.iter().fold(0.0f32, |a, &n| a + n);
-        let expected: [Gaussian; CH] = core::array::from_fn(|c| {
-            predicted
-                .get(c)
-                .map_or(Predicted::NONE.expected, |p| p.expected)
-        });
         // The verdict, from the statistics before this reading.
-        let warming_up = self.warming_up();
-        let mix = score::Mix {
+        let mix = self.mix();
+        let gain = self.gain();
+        for (((s, cs), ch), (&v, &l)) in steps
+            .iter_mut()
+            .zip(&self.cal)
+            .zip(&self.channels)
+            .zip(x.iter().zip(&last))
+        {
+            s.score(cs, self.cal_n, &mix);
+            s.run = ch.stuck(v, l, gain);
+        }
+        let verdict = self.judge(&steps, &mix);
+        if learn {
+            self.learn(&steps, x, &verdict);
+        }
+        // Track.
+        for (((s, cs), ch), (&v, &l)) in steps
+            .iter()
+            .zip(self.cal.iter_mut())
+            .zip(self.channels.iter_mut())
+            .zip(x.iter().zip(&last))
+        {
+            cs.track(&s.comps);
+            ch.track(v, l);
+            ch.track_run(s.run.0, learn, s.run.1);
+        }
+        self.window.write(*x);
+        Ok(verdict)
+    }
+
+    /// How the calibrated components are mixed into a channel's score.
+    fn mix(&self) -> score::Mix {
+        score::Mix {
             smoothing: self.config.smoothing,
             level_weight: self.config.level_weight,
             two_sided: self.config.two_sided,
             se: 2.0 / sqrt(self.config.calibration),
-        };
-        let comps: [_; CH] =
-            core::array::from_fn(|c| match (self.cal.get(c), nlls.get(c), z.get(c)) {
-                (Some(cs), Some(&n), Some(&zc)) => cs.components(n, zc, self.cal_n, &mix),
-                _ => score::Components::default(),
-            });
-        let inst: [f32; CH] = core::array::from_fn(|c| match comps.get(c) {
-            Some(p) => ChannelScore::instant(p),
-            None => 0.0,
-        });
-        let contributions: [f32; CH] = core::array::from_fn(|c| match comps.get(c) {
-            Some(p) => self.cal.get(c).map_or(0.0, |cs| cs.value(p, &mix)),
-            None => 0.0,
-        });
+        }
+    }
+
+    /// The verdict on the scored channel steps, from the statistics before this reading.
+    fn judge(&self, steps: &[Step<D, B>; CH], mix: &score::Mix) -> Verdict<CH> {
+        let warming_up = self.warming_up();
+        let mut inst = [0.0f32; CH];
+        let mut contributions = [0.0f32; CH];
+        let mut expected = [Predicted::NONE.expected; CH];
+        for (((i, c), e), s) in inst
+            .iter_mut()
+            .zip(contributions.iter_mut())
+            .zip(expected.iter_mut())
+            .zip(steps)
+        {
+            (*i, *c, *e) = (s.instant, s.contribution, s.predicted.expected);
+        }
         let instant = inst.iter().sum::<f32>();
-        let smoothed = contributions.iter().sum::<f32>();
         let instant_threshold = self.instant_threshold();
-        let far = self.config.threshold_k * SHOCK_K;
-        let surprising = instant > self.instant.value(far);
-        let ks = self.config.sustained_k;
-        let gain = self.gain();
-        let ks_flag = ks * gain;
-        let mut reason = None;
-        let mut channel = argmax(&contributions);
-        if instant > instant_threshold {
-            reason = Some(Reason::Surprise);
-            channel = argmax(&inst);
+        let (reason, channel) = if instant > instant_threshold {
+            (Some(Reason::Surprise), argmax(&inst))
         } else {
-            for (c, (cs, p)) in self.cal.iter().zip(&comps).enumerate() {
-                match cs.sustained(p, &mix, ks_flag) {
-                    (true, _) => reason = Some(Reason::Predictability),
-                    (false, true) => reason = Some(Reason::Level),
-                    _ => continue,
-                }
-                channel = c;
-                break;
-            }
-        }
-        let runs: [(u32, bool); CH] =
-            core::array::from_fn(|c| match (self.channels.get(c), x.get(c), last.get(c)) {
-                (Some(ch), Some(&v), Some(&l)) => ch.stuck(v, l, gain),
-                _ => (0, false),
-            });
-        if let (None, Some(c)) = (reason, runs.iter().position(|r| r.1)) {
-            reason = Some(Reason::Stuck);
-            channel = c;
-        }
+            let ks_flag = self.config.sustained_k * self.gain();
+            self.sustained_reason(steps, mix, ks_flag)
+                .map_or((None, argmax(&contributions)), |(r, c)| (Some(r), c))
+        };
+        let (reason, channel) = match (reason, steps.iter().position(|s| s.run.1)) {
+            (None, Some(c)) => (Some(Reason::Stuck), c),
+            _ => (reason, channel),
+        };
         let reason = if warming_up { None } else { reason };
-        let verdict = Verdict {
-            score: if warming_up { 0.0 } else { smoothed },
+        Verdict {
+            score: if warming_up {
+                0.0
+            } else {
+                contributions.iter().sum::<f32>()
+            },
             instant: if warming_up { 0.0 } else { instant },
-            nll: nll_total,
+            nll: steps.iter().fold(0.0f32, |a, s| a + s.predicted.nll),
             instant_threshold,
             anomaly: reason.is_some(),
             reason,
@@ -668,58 +704,90 @@ where
             channel,
             contributions: if warming_up { [0.0; CH] } else { contributions },
             expected,
+        }
+    }
+
+    /// The first channel whose smoothed prediction or level component passes its
+    /// threshold (`ks_flag` times its spread), and which.
+    fn sustained_reason(
+        &self,
+        steps: &[Step<D, B>; CH],
+        mix: &score::Mix,
+        ks_flag: f32,
+    ) -> Option<(Reason, usize)> {
+        for (c, (cs, s)) in self.cal.iter().zip(steps).enumerate() {
+            match cs.sustained(&s.comps, mix, ks_flag) {
+                (true, _) => return Some((Reason::Predictability, c)),
+                (false, true) => return Some((Reason::Level, c)),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Learns from the scored channel steps of reading `x`: thresholds, statistics,
+    /// correlations, calibration, the shock share and the alarm budget.
+    fn learn(&mut self, steps: &[Step<D, B>; CH], x: &[f32; CH], verdict: &Verdict<CH>) {
+        let instant = steps.iter().map(|s| s.instant).sum::<f32>();
+        let warming_up = verdict.warming_up;
+        let surprising = instant > self.instant.value(self.config.threshold_k * SHOCK_K);
+        let tr = self.config.threshold_rate;
+        // Scores above a threshold move it as if they were at it: an anomaly, however
+        // long, does not teach the threshold that anomalies are normal.
+        self.instant
+            .update_capped(instant, self.config.threshold_k, tr);
+        let rates = ChannelRates {
+            stats: 1.0 / self.config.stats_horizon,
+            error: 1.0 / self.config.error_horizon,
+            clip: self.config.learn_clip,
+            fresh: self.fresh_count(),
+            sustained_k: self.config.sustained_k,
+            threshold_rate: tr,
         };
-        // Learn.
-        if learn {
-            let tr = self.config.threshold_rate;
-            // Scores above a threshold move it as if they were at it: an anomaly, however
-            // long, does not teach the threshold that anomalies are normal.
-            self.instant
-                .update_capped(instant, self.config.threshold_k, tr);
-            for (cs, p) in self.cal.iter_mut().zip(&comps) {
-                cs.learn_thresholds(p, ks, tr);
-            }
-            let (sr, er) = (
-                1.0 / self.config.stats_horizon,
-                1.0 / self.config.error_horizon,
-            );
-            let clip = self.config.learn_clip;
-            let fresh = self.fresh_count();
-            for ((ch, &v), p) in self.channels.iter_mut().zip(x).zip(&prepared) {
-                ch.learn(v, &p.experts, sr, er, clip, fresh);
-            }
-            self.learn_cross(&z);
-            // The calibration starts once the standardisation and the predictors have seen
-            // a few readings (the very first surprises say nothing about later ones).
-            if self.readings >= CAL_START {
-                self.cal_n = self.cal_n.saturating_add(1);
-                let n = if fresh < self.cal_n {
-                    fresh
-                } else {
-                    self.cal_n
-                };
-                let a = rate(n, 1.0 / self.config.calibration);
-                for (((cs, &nll), &zc), p) in self.cal.iter_mut().zip(&nlls).zip(&z).zip(&comps) {
-                    cs.learn(p, nll, zc, a, n);
-                }
-            }
-            self.learn_shock(surprising, warming_up);
-            if !warming_up {
-                self.learn_budget(verdict.anomaly);
-            }
-            self.readings = self.readings.saturating_add(1);
-        }
-        // Track.
-        for (cs, p) in self.cal.iter_mut().zip(&comps) {
-            cs.track(p);
-        }
-        for (((ch, &v), &l), &(run, stuck)) in self.channels.iter_mut().zip(x).zip(&last).zip(&runs)
+        for ((s, cs), (ch, &v)) in steps
+            .iter()
+            .zip(self.cal.iter_mut())
+            .zip(self.channels.iter_mut().zip(x))
         {
-            ch.track(v, l);
-            ch.track_run(run, learn, stuck);
+            cs.learn_thresholds(&s.comps, rates.sustained_k, rates.threshold_rate);
+            ch.learn(
+                v,
+                &s.prepared.experts,
+                rates.stats,
+                rates.error,
+                rates.clip,
+                rates.fresh,
+            );
         }
-        self.window.write(*x);
-        Ok(verdict)
+        let mut z = [0.0f32; CH];
+        for (zc, s) in z.iter_mut().zip(steps) {
+            *zc = s.prepared.z;
+        }
+        self.learn_cross(&z);
+        self.learn_calibration(steps, rates.fresh);
+        self.learn_shock(surprising, warming_up);
+        if !warming_up {
+            self.learn_budget(verdict.anomaly);
+        }
+        self.readings = self.readings.saturating_add(1);
+    }
+
+    /// Learns each channel's calibration, once the standardisation and the predictors have
+    /// seen a few readings (the very first surprises say nothing about later ones).
+    fn learn_calibration(&mut self, steps: &[Step<D, B>; CH], fresh: u32) {
+        if self.readings < CAL_START {
+            return;
+        }
+        self.cal_n = self.cal_n.saturating_add(1);
+        let n = if fresh < self.cal_n {
+            fresh
+        } else {
+            self.cal_n
+        };
+        let a = rate(n, 1.0 / self.config.calibration);
+        for (cs, s) in self.cal.iter_mut().zip(steps) {
+            cs.learn(&s.comps, s.predicted.nll, s.prepared.z, a, n);
+        }
     }
 
     /// Every channel's prepared step for reading `x`: its scale, standardised value and
@@ -1030,6 +1098,65 @@ impl Predicted {
             variance: 1.0,
         },
     };
+}
+
+/// One channel's step through a reading: prepared, predicted, scored (its calibrated
+/// components, its instant score and its share of the score) and its stuck test; then
+/// learned from and tracked.
+#[derive(Clone, Copy, Debug)]
+struct Step<const D: usize, const B: usize> {
+    prepared: Prepared<D, B>,
+    predicted: Predicted,
+    comps: score::Components,
+    instant: f32,
+    contribution: f32,
+    /// The channel's run of repeated values and whether it is stuck.
+    run: (u32, bool),
+}
+
+impl<const D: usize, const B: usize> Step<D, B> {
+    fn new(prepared: Prepared<D, B>) -> Self {
+        Self {
+            prepared,
+            predicted: Predicted::NONE,
+            comps: score::Components::default(),
+            instant: 0.0,
+            contribution: 0.0,
+            run: (0, false),
+        }
+    }
+
+    /// Predicts (and learns, unless `learn` is false) with the channel's model; a channel
+    /// whose input cannot be built (it always can) keeps [`Predicted::NONE`].
+    fn predict<M: GaussianNetwork<D, B, 1>>(
+        &mut self,
+        model: &mut M,
+        ch: &Channel,
+        learn: bool,
+        clip: f32,
+    ) {
+        if let Some(q) = self.prepared.predict(model, ch, learn, clip) {
+            self.predicted = q;
+        }
+    }
+
+    /// Scores the prediction with the channel's calibration `cs` (`n` readings calibrated).
+    fn score(&mut self, cs: &ChannelScore, n: u32, mix: &score::Mix) {
+        self.comps = cs.components(self.predicted.nll, self.prepared.z, n, mix);
+        self.instant = ChannelScore::instant(&self.comps);
+        self.contribution = cs.value(&self.comps, mix);
+    }
+}
+
+/// The rates every channel learns at for one reading.
+#[derive(Clone, Copy, Debug)]
+struct ChannelRates {
+    stats: f32,
+    error: f32,
+    clip: f32,
+    fresh: u32,
+    sustained_k: f32,
+    threshold_rate: f32,
 }
 
 /// A threshold multiplier: beyond `1e6` a threshold could overflow to infinity.

@@ -6,9 +6,9 @@
 //! restoring"). The derived state (the position of the window's ring buffer) is not stored:
 //! the readings are written back in order, which is all the detector reads.
 
-use super::channel::{Channel, LEVELS, TEMPORAL};
+use super::channel::{Channel, LEVELS, TEMPORAL, Z_MAX};
 use super::quantile::Threshold;
-use super::score::{COMPONENTS, ChannelScore, WINSOR};
+use super::score::{COMPONENTS, ChannelScore, LEVEL_Z, WINSOR};
 use super::{CAL_START, Detector, DetectorConfig, LOG_GAIN_MAX, MAX_READING};
 use crate::error::Error;
 use crate::gaussian::GaussianNetwork;
@@ -16,6 +16,59 @@ use crate::math::abs;
 use crate::persist::{
     Body, PersistError, Record, SHAPE_WORDS, Sink, Source, kind, put_f32, put_u32, put_u64, sealed,
 };
+
+// Bounds of the stored statistics: what `MAX_READING` and the update rules can reach, with
+// a margin of 1% for rounding (every statistic below is an exponential average, a convex
+// combination of its inputs, so the set each bound describes is kept by every update; a
+// state within them saves a record the loader accepts again).
+
+/// A channel's mean and its levels average readings (`|x| <= MAX_READING`).
+pub(crate) const STAT_MAX: f32 = 1.01 * MAX_READING;
+/// Its trend and volatility average differences of two readings.
+pub(crate) const DIFF_MAX: f32 = 2.0 * STAT_MAX;
+/// Its variance averages squared deviations of a reading from the mean.
+pub(crate) const VAR_MAX: f32 = DIFF_MAX * DIFF_MAX;
+/// Its experts' errors average squared misses of a reading by a prediction (a level, a
+/// reading plus a trend, or a linear extrapolation: at most `3 STAT_MAX` away from 0).
+pub(crate) const ERR_MAX: f32 = (4.0 * STAT_MAX) * (4.0 * STAT_MAX);
+/// A correlation averages products of two standardised values (`|z| <= Z_MAX`).
+pub(crate) const CROSS_MAX: f32 = 1.01 * Z_MAX * Z_MAX;
+/// A prediction's NLL, `½ ln(2π σ²) + (z − μ)² / (2σ²)`, with `|z| <= Z_MAX` and what every
+/// valid Gaussian GLN configuration allows (`σ² ∈ [1e-6, 1e6]`, `|μ| <= 1e6`): about
+/// `[-6, 5e17]`.
+pub(crate) const NLL_MIN: f32 = -7.0;
+pub(crate) const NLL_MAX: f32 = 1e18;
+/// The level surprise `½ z²` with `|z| <= LEVEL_Z`.
+pub(crate) const LEVEL_MAX: f32 = 1.01 * 0.5 * LEVEL_Z * LEVEL_Z;
+/// A calibrated surprise, `(v − loc) / (spread + 1e-6)`, of the prediction and of the level,
+/// and so their smoothed values.
+pub(crate) const PRED_SURPRISE_MAX: f32 = (NLL_MAX - NLL_MIN) * 1.01e6;
+pub(crate) const LEVEL_SURPRISE_MAX: f32 = LEVEL_MAX * 1.01e6;
+/// A persistence's lag-1 product and power average products of values within `±WINSOR`.
+pub(crate) const PERSIST_MAX: f32 = 1.01 * WINSOR * WINSOR;
+
+/// A channel's share of the instant score is a normalised component, within `±1e6`.
+pub(crate) const INSTANT_MAX: f32 = 1.01e6;
+/// Bounds of the values each component's threshold learns from, in the order of
+/// [`ChannelScore::t`](super::score::ChannelScore): the instant and the smoothed prediction
+/// surprise, the latter negated, the smoothed and the instant level surprise.
+pub(crate) const COMPONENT_MAX: [f32; COMPONENTS] = [
+    PRED_SURPRISE_MAX,
+    PRED_SURPRISE_MAX,
+    PRED_SURPRISE_MAX,
+    LEVEL_SURPRISE_MAX,
+    LEVEL_SURPRISE_MAX,
+];
+
+/// Bounds of a [`StreamingQuantile`](super::StreamingQuantile) (value, spread) whose inputs
+/// are within `±v` (capped inputs included: a cap is at least the median). Each update
+/// moves the quantile towards its input by at most `τ a ((1 − a) spread + a dev)`, so past
+/// it by at most `τ a (1 − a) spread <= 0.225 spread`, and the spread follows deviations
+/// `dev <= v + |q|`: `|q| <= v + 0.45 spread` and `spread <= 2 v + 0.45 spread` hold with
+/// `|q| <= 2.7 v` and `spread <= 3.7 v`, rounded up with a margin.
+pub(crate) const fn quantile_max(v: f32) -> (f32, f32) {
+    (3.0 * v, 4.0 * v)
+}
 
 /// Bytes of a saved [`DetectorConfig`].
 const CONFIG_BYTES: usize = 4 + 11 * 4 + 4;
@@ -148,6 +201,16 @@ fn write_score<S: Sink>(out: &mut S, c: &ChannelScore) -> Result<(), S::Error> {
     Ok(())
 }
 
+/// The counters a check of the later fields depends on.
+struct Counters {
+    readings: u64,
+    gap_run: u32,
+    /// Readings learned (each quantile, correlation and error count moves once per one).
+    learned: u32,
+    cross_n: u32,
+    cal_n: u32,
+}
+
 /// Reads a body while checking it: remembers the first invalid value and keeps reading.
 struct Checker<'b, 'a, S: Source> {
     input: &'b mut Body<'a, S>,
@@ -201,16 +264,331 @@ impl<S: Source> Checker<'_, '_, S> {
         Ok(v)
     }
 
+    /// A finite value within `[lo, hi]` (`+0.0` exactly when `zero`).
+    fn within(&mut self, zero: bool, lo: f32, hi: f32) -> Result<f32, S::Error> {
+        let at = self.input.offset();
+        let v = self.finite(zero)?;
+        self.require(
+            !(v < lo || v > hi),
+            at,
+            "statistic beyond what a stream can reach",
+        );
+        Ok(v)
+    }
+
+    /// A finite value within `[0, hi]` (`+0.0` exactly when `zero`).
+    fn up_to(&mut self, zero: bool, hi: f32) -> Result<f32, S::Error> {
+        let at = self.input.offset();
+        let v = self.non_negative(zero)?;
+        self.require(!(v > hi), at, "statistic beyond what a stream can reach");
+        Ok(v)
+    }
+
+    /// The configuration: refused as [`DetectorConfig::check`] refuses it.
+    fn config(&mut self) -> Result<(), S::Error> {
+        let warmup = self.input.u32()?;
+        let mut f = [0.0f32; 11];
+        for v in &mut f {
+            *v = self.input.f32()?;
+        }
+        let two_sided = self.flag("two_sided flag is neither 0 nor 1")?;
+        let [
+            smoothing,
+            threshold_k,
+            sustained_k,
+            threshold_rate,
+            stats_horizon,
+            error_horizon,
+            cross_horizon,
+            learn_clip,
+            std_floor,
+            calibration,
+            level_weight,
+        ] = f;
+        let config = DetectorConfig {
+            warmup,
+            smoothing,
+            threshold_k,
+            sustained_k,
+            threshold_rate,
+            stats_horizon,
+            error_horizon,
+            cross_horizon,
+            learn_clip,
+            std_floor,
+            calibration,
+            level_weight,
+            two_sided,
+        };
+        if let (None, Err(e)) = (&self.first, config.check()) {
+            self.first = Some(e);
+        }
+        Ok(())
+    }
+
+    /// The counters: each learned reading counts once everywhere.
+    fn counters(&mut self, ch: usize) -> Result<Counters, S::Error> {
+        let readings = self.input.u64()?;
+        let at = self.input.offset();
+        let commissioned = self.input.u64()?;
+        self.require(
+            commissioned <= readings,
+            at,
+            "commissioning starts after the last reading",
+        );
+        let gaps = self.input.u64()?;
+        let (gap_run, gap_at) = self.u32()?;
+        self.require(
+            u64::from(gap_run) <= gaps,
+            gap_at,
+            "gap run longer than the gaps counted",
+        );
+        let learned = learned(readings);
+        let (cross_n, at) = self.u32()?;
+        let want = if ch >= 2 { learned } else { 0 };
+        self.require(
+            cross_n == want,
+            at,
+            "correlation count disagrees with the readings",
+        );
+        let (cal_n, at) = self.u32()?;
+        let want = u32::try_from(readings.saturating_sub(CAL_START)).unwrap_or(u32::MAX);
+        self.require(
+            cal_n == want,
+            at,
+            "calibration count disagrees with the readings",
+        );
+        self.flag("frozen flag is neither 0 nor 1")?;
+        let at = self.input.offset();
+        let shock = self.finite(false)?;
+        self.require(
+            (0.0..=1.0).contains(&shock),
+            at,
+            "share of surprising readings outside [0, 1]",
+        );
+        let at = self.input.offset();
+        let log_gain = self.finite(false)?;
+        self.require(
+            (0.0..=LOG_GAIN_MAX).contains(&log_gain),
+            at,
+            "alarm budget factor out of its range",
+        );
+        // Readings since the last flag: any value (saturating) is reachable.
+        self.u32()?;
+        Ok(Counters {
+            readings,
+            gap_run,
+            learned,
+            cross_n,
+            cal_n,
+        })
+    }
+
+    /// The window of `w` rows of `ch` readings.
+    fn window(&mut self, w: usize, ch: usize, c: &Counters) -> Result<(), S::Error> {
+        let (readings, gap_run) = (c.readings, c.gap_run);
+        let (len, at) = self.u32()?;
+        let len = len as usize;
+        self.require(len <= w, at, "window longer than its capacity");
+        self.require(
+            len == 0 || readings > 0,
+            at,
+            "readings in the window before the first reading",
+        );
+        self.require(
+            len == 0 || (gap_run as usize) < w,
+            at,
+            "window not cleared after a long gap",
+        );
+        for i in 0..w {
+            for _ in 0..ch {
+                let at = self.input.offset();
+                let v = self.input.f32()?;
+                if i < len {
+                    self.require(
+                        abs(v) <= MAX_READING,
+                        at,
+                        "reading is NaN, infinite or beyond MAX_READING",
+                    );
+                } else {
+                    self.require(v.to_bits() == 0, at, "unused window slot is not zero");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `ch` channels: everything zero before the first reading.
+    fn channels(&mut self, ch: usize, c: &Counters) -> Result<(), S::Error> {
+        let (readings, learned) = (c.readings, c.learned);
+        let fresh = readings == 0;
+        let count = u32::try_from(readings).unwrap_or(u32::MAX);
+        for _ in 0..ch {
+            let (n, at) = self.u32()?;
+            self.require(n == count, at, "channel count disagrees with the readings");
+            self.within(fresh, -STAT_MAX, STAT_MAX)?;
+            self.up_to(fresh, VAR_MAX)?;
+            for _ in 0..LEVELS {
+                self.within(fresh, -STAT_MAX, STAT_MAX)?;
+            }
+            self.within(fresh, -DIFF_MAX, DIFF_MAX)?;
+            self.up_to(fresh, DIFF_MAX)?;
+            for _ in 0..TEMPORAL {
+                self.up_to(learned == 0, ERR_MAX)?;
+            }
+            let (err_n, at) = self.u32()?;
+            self.require(
+                err_n == learned,
+                at,
+                "error count disagrees with the readings",
+            );
+            let (run, at) = self.u32()?;
+            self.require(!fresh || run == 0, at, "a run before the first reading");
+            let (longest, at) = self.u32()?;
+            self.require(!fresh || longest == 0, at, "a run before the first reading");
+            let at = self.input.offset();
+            let stuck = self.flag("stuck flag is neither 0 nor 1")?;
+            self.require(
+                !stuck || run > longest.saturating_mul(2).saturating_add(10),
+                at,
+                "stuck flag on a run too short to be stuck",
+            );
+        }
+        Ok(())
+    }
+
+    /// The correlation matrix.
+    fn cross<const CH: usize>(&mut self, cross_n: u32) -> Result<(), S::Error> {
+        // Correlations: symmetric (the same products update both halves), a non-negative
+        // diagonal, zero before the first update.
+        let base = self.input.offset();
+        let mut cross = [[0.0f32; CH]; CH];
+        for (i, row) in cross.iter_mut().enumerate() {
+            for (j, m) in row.iter_mut().enumerate() {
+                *m = if i == j {
+                    self.up_to(cross_n == 0, CROSS_MAX)?
+                } else {
+                    self.within(cross_n == 0, -CROSS_MAX, CROSS_MAX)?
+                };
+            }
+        }
+        for (i, row) in cross.iter().enumerate() {
+            for (j, m) in row.iter().enumerate().skip(i.saturating_add(1)) {
+                let mirror = cross.get(j).and_then(|r| r.get(i)).copied();
+                if mirror.map(f32::to_bits) != Some(m.to_bits()) {
+                    // Report the lower-triangle entry (j, i).
+                    let index = j.saturating_mul(CH).saturating_add(i).saturating_mul(4);
+                    let offset = base.saturating_add(u32::try_from(index).unwrap_or(u32::MAX));
+                    self.fail(offset, "correlation matrix is not symmetric");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `ch` channels' calibration.
+    fn calibration(&mut self, ch: usize, c: &Counters) -> Result<(), S::Error> {
+        let (fresh, learned, cal_n) = (c.readings == 0, c.learned, c.cal_n);
+        for _ in 0..ch {
+            self.within(cal_n == 0, NLL_MIN, NLL_MAX)?;
+            self.up_to(cal_n <= 1, NLL_MAX - NLL_MIN)?;
+            self.within(cal_n == 0, 0.0, LEVEL_MAX)?;
+            self.up_to(cal_n <= 1, LEVEL_MAX)?;
+            self.within(fresh, -PRED_SURPRISE_MAX, PRED_SURPRISE_MAX)?;
+            self.within(fresh, -LEVEL_SURPRISE_MAX, LEVEL_SURPRISE_MAX)?;
+            for _ in 0..2 {
+                let at = self.input.offset();
+                let last = self.finite(false)?;
+                self.require(
+                    abs(last) <= WINSOR,
+                    at,
+                    "last calibrated surprise beyond its bound",
+                );
+                self.within(cal_n == 0, -PERSIST_MAX, PERSIST_MAX)?;
+                self.up_to(cal_n == 0, PERSIST_MAX)?;
+            }
+            for v in COMPONENT_MAX {
+                self.threshold(learned, v)?;
+            }
+        }
+        Ok(())
+    }
+
     /// A [`Threshold`] that has seen `count` values.
-    fn threshold(&mut self, count: u32) -> Result<(), S::Error> {
+    /// Its values were within `±v`, so (see [`quantile_max`]) each quantile within
+    /// `±3 v` and each spread within `[0, 4 v]`.
+    fn threshold(&mut self, count: u32, v: f32) -> Result<(), S::Error> {
+        let (q, spread) = quantile_max(v);
         for _ in 0..2 {
-            self.finite(count == 0)?;
-            self.non_negative(count <= 1)?;
+            self.within(count == 0, -q, q)?;
+            self.up_to(count <= 1, spread)?;
             let (n, at) = self.u32()?;
             self.require(n == count, at, "quantile count disagrees with the readings");
         }
         Ok(())
     }
+}
+
+fn read_config<S: Source>(input: &mut Body<'_, S>, c: &mut DetectorConfig) -> Result<(), S::Error> {
+    c.warmup = input.u32()?;
+    for v in [
+        &mut c.smoothing,
+        &mut c.threshold_k,
+        &mut c.sustained_k,
+        &mut c.threshold_rate,
+        &mut c.stats_horizon,
+        &mut c.error_horizon,
+        &mut c.cross_horizon,
+        &mut c.learn_clip,
+        &mut c.std_floor,
+        &mut c.calibration,
+        &mut c.level_weight,
+    ] {
+        *v = input.f32()?;
+    }
+    c.two_sided = input.u32()? == 1;
+    Ok(())
+}
+
+fn read_channel<S: Source>(input: &mut Body<'_, S>, c: &mut Channel) -> Result<(), S::Error> {
+    c.n = input.u32()?;
+    c.mean = input.f32()?;
+    c.var = input.f32()?;
+    for v in &mut c.level {
+        *v = input.f32()?;
+    }
+    c.trend = input.f32()?;
+    c.vol = input.f32()?;
+    for v in &mut c.err {
+        *v = input.f32()?;
+    }
+    c.err_n = input.u32()?;
+    c.run = input.u32()?;
+    c.longest = input.u32()?;
+    c.stuck = input.u32()? == 1;
+    Ok(())
+}
+
+fn read_score<S: Source>(input: &mut Body<'_, S>, c: &mut ChannelScore) -> Result<(), S::Error> {
+    for v in [
+        &mut c.pred.loc,
+        &mut c.pred.spread,
+        &mut c.level.loc,
+        &mut c.level.spread,
+        &mut c.sp,
+        &mut c.sl,
+    ] {
+        *v = input.f32()?;
+    }
+    for p in &mut c.persist {
+        for v in [&mut p.last, &mut p.lag, &mut p.power] {
+            *v = input.f32()?;
+        }
+    }
+    for t in &mut c.t {
+        read_threshold(input, t)?;
+    }
+    Ok(())
 }
 
 fn read_threshold<S: Source>(input: &mut Body<'_, S>, t: &mut Threshold) -> Result<(), S::Error> {
@@ -287,203 +665,13 @@ where
 
     fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error> {
         let mut ck = Checker { input, first: None };
-        // Configuration.
-        let warmup = ck.input.u32()?;
-        let mut f = [0.0f32; 11];
-        for v in &mut f {
-            *v = ck.input.f32()?;
-        }
-        let two_sided = ck.flag("two_sided flag is neither 0 nor 1")?;
-        let [
-            smoothing,
-            threshold_k,
-            sustained_k,
-            threshold_rate,
-            stats_horizon,
-            error_horizon,
-            cross_horizon,
-            learn_clip,
-            std_floor,
-            calibration,
-            level_weight,
-        ] = f;
-        let config = DetectorConfig {
-            warmup,
-            smoothing,
-            threshold_k,
-            sustained_k,
-            threshold_rate,
-            stats_horizon,
-            error_horizon,
-            cross_horizon,
-            learn_clip,
-            std_floor,
-            calibration,
-            level_weight,
-            two_sided,
-        };
-        if let (None, Err(e)) = (&ck.first, config.check()) {
-            ck.first = Some(e);
-        }
-        // Counters: each learned reading counts once everywhere.
-        let readings = ck.input.u64()?;
-        let at = ck.input.offset();
-        let commissioned = ck.input.u64()?;
-        ck.require(
-            commissioned <= readings,
-            at,
-            "commissioning starts after the last reading",
-        );
-        let gaps = ck.input.u64()?;
-        let (gap_run, gap_at) = ck.u32()?;
-        ck.require(
-            u64::from(gap_run) <= gaps,
-            gap_at,
-            "gap run longer than the gaps counted",
-        );
-        let learned = learned(readings);
-        let (cross_n, at) = ck.u32()?;
-        let want = if CH >= 2 { learned } else { 0 };
-        ck.require(
-            cross_n == want,
-            at,
-            "correlation count disagrees with the readings",
-        );
-        let (cal_n, at) = ck.u32()?;
-        let want = u32::try_from(readings.saturating_sub(CAL_START)).unwrap_or(u32::MAX);
-        ck.require(
-            cal_n == want,
-            at,
-            "calibration count disagrees with the readings",
-        );
-        ck.flag("frozen flag is neither 0 nor 1")?;
-        let at = ck.input.offset();
-        let shock = ck.finite(false)?;
-        ck.require(
-            (0.0..=1.0).contains(&shock),
-            at,
-            "share of surprising readings outside [0, 1]",
-        );
-        let at = ck.input.offset();
-        let log_gain = ck.finite(false)?;
-        ck.require(
-            (0.0..=LOG_GAIN_MAX).contains(&log_gain),
-            at,
-            "alarm budget factor out of its range",
-        );
-        // Readings since the last flag: any value (saturating) is reachable.
-        ck.u32()?;
-        // Window.
-        let (len, at) = ck.u32()?;
-        let len = len as usize;
-        ck.require(len <= W, at, "window longer than its capacity");
-        ck.require(
-            len == 0 || readings > 0,
-            at,
-            "readings in the window before the first reading",
-        );
-        ck.require(
-            len == 0 || (gap_run as usize) < W,
-            at,
-            "window not cleared after a long gap",
-        );
-        for i in 0..W {
-            for _ in 0..CH {
-                let at = ck.input.offset();
-                let v = ck.input.f32()?;
-                if i < len {
-                    ck.require(
-                        abs(v) <= MAX_READING,
-                        at,
-                        "reading is NaN, infinite or beyond MAX_READING",
-                    );
-                } else {
-                    ck.require(v.to_bits() == 0, at, "unused window slot is not zero");
-                }
-            }
-        }
-        ck.threshold(learned)?;
-        // Channels: everything zero before the first reading.
-        let fresh = readings == 0;
-        let count = u32::try_from(readings).unwrap_or(u32::MAX);
-        for _ in 0..CH {
-            let (n, at) = ck.u32()?;
-            ck.require(n == count, at, "channel count disagrees with the readings");
-            ck.finite(fresh)?;
-            ck.non_negative(fresh)?;
-            for _ in 0..LEVELS {
-                ck.finite(fresh)?;
-            }
-            ck.finite(fresh)?;
-            ck.non_negative(fresh)?;
-            for _ in 0..TEMPORAL {
-                ck.non_negative(learned == 0)?;
-            }
-            let (err_n, at) = ck.u32()?;
-            ck.require(
-                err_n == learned,
-                at,
-                "error count disagrees with the readings",
-            );
-            let (run, at) = ck.u32()?;
-            ck.require(!fresh || run == 0, at, "a run before the first reading");
-            let (longest, at) = ck.u32()?;
-            ck.require(!fresh || longest == 0, at, "a run before the first reading");
-            let at = ck.input.offset();
-            let stuck = ck.flag("stuck flag is neither 0 nor 1")?;
-            ck.require(
-                !stuck || run > longest.saturating_mul(2).saturating_add(10),
-                at,
-                "stuck flag on a run too short to be stuck",
-            );
-        }
-        // Correlations: symmetric (the same products update both halves), a non-negative
-        // diagonal, zero before the first update.
-        let base = ck.input.offset();
-        let mut cross = [[0.0f32; CH]; CH];
-        for (i, row) in cross.iter_mut().enumerate() {
-            for (j, m) in row.iter_mut().enumerate() {
-                *m = if i == j {
-                    ck.non_negative(cross_n == 0)?
-                } else {
-                    ck.finite(cross_n == 0)?
-                };
-            }
-        }
-        for (i, row) in cross.iter().enumerate() {
-            for (j, m) in row.iter().enumerate().skip(i.saturating_add(1)) {
-                let mirror = cross.get(j).and_then(|r| r.get(i)).copied();
-                if mirror.map(f32::to_bits) != Some(m.to_bits()) {
-                    // Report the lower-triangle entry (j, i).
-                    let index = j.saturating_mul(CH).saturating_add(i).saturating_mul(4);
-                    let offset = base.saturating_add(u32::try_from(index).unwrap_or(u32::MAX));
-                    ck.fail(offset, "correlation matrix is not symmetric");
-                }
-            }
-        }
-        // Calibration.
-        for _ in 0..CH {
-            ck.finite(cal_n == 0)?;
-            ck.non_negative(cal_n <= 1)?;
-            ck.finite(cal_n == 0)?;
-            ck.non_negative(cal_n <= 1)?;
-            ck.finite(fresh)?;
-            ck.finite(fresh)?;
-            for _ in 0..2 {
-                let at = ck.input.offset();
-                let last = ck.finite(false)?;
-                ck.require(
-                    abs(last) <= WINSOR,
-                    at,
-                    "last calibrated surprise beyond its bound",
-                );
-                ck.finite(cal_n == 0)?;
-                ck.non_negative(cal_n == 0)?;
-            }
-            for _ in 0..COMPONENTS {
-                ck.threshold(learned)?;
-            }
-        }
+        ck.config()?;
+        let counters = ck.counters(CH)?;
+        ck.window(W, CH, &counters)?;
+        ck.threshold(counters.learned, INSTANT_MAX * CH as f32)?;
+        ck.channels(CH, &counters)?;
+        ck.cross::<CH>(counters.cross_n)?;
+        ck.calibration(CH, &counters)?;
         // Models.
         for _ in 0..CH {
             let r = M::check_body(ck.input)?;
@@ -501,24 +689,7 @@ where
         &mut self,
         input: &mut Body<'_, S>,
     ) -> Result<Result<(), Error>, S::Error> {
-        let c = &mut self.config;
-        c.warmup = input.u32()?;
-        for v in [
-            &mut c.smoothing,
-            &mut c.threshold_k,
-            &mut c.sustained_k,
-            &mut c.threshold_rate,
-            &mut c.stats_horizon,
-            &mut c.error_horizon,
-            &mut c.cross_horizon,
-            &mut c.learn_clip,
-            &mut c.std_floor,
-            &mut c.calibration,
-            &mut c.level_weight,
-        ] {
-            *v = input.f32()?;
-        }
-        c.two_sided = input.u32()? == 1;
+        read_config(input, &mut self.config)?;
         self.readings = input.u64()?;
         self.commissioned = input.u64()?;
         self.gaps = input.u64()?;
@@ -542,44 +713,13 @@ where
         }
         read_threshold(input, &mut self.instant)?;
         for c in &mut self.channels {
-            c.n = input.u32()?;
-            c.mean = input.f32()?;
-            c.var = input.f32()?;
-            for v in &mut c.level {
-                *v = input.f32()?;
-            }
-            c.trend = input.f32()?;
-            c.vol = input.f32()?;
-            for v in &mut c.err {
-                *v = input.f32()?;
-            }
-            c.err_n = input.u32()?;
-            c.run = input.u32()?;
-            c.longest = input.u32()?;
-            c.stuck = input.u32()? == 1;
+            read_channel(input, c)?;
         }
         for v in self.cross.iter_mut().flatten() {
             *v = input.f32()?;
         }
         for c in &mut self.cal {
-            for v in [
-                &mut c.pred.loc,
-                &mut c.pred.spread,
-                &mut c.level.loc,
-                &mut c.level.spread,
-                &mut c.sp,
-                &mut c.sl,
-            ] {
-                *v = input.f32()?;
-            }
-            for p in &mut c.persist {
-                for v in [&mut p.last, &mut p.lag, &mut p.power] {
-                    *v = input.f32()?;
-                }
-            }
-            for t in &mut c.t {
-                read_threshold(input, t)?;
-            }
+            read_score(input, c)?;
         }
         // Each model checks its values as it applies them; the record's CRC-32 is checked
         // over every byte applied by the caller.

@@ -89,7 +89,7 @@ fn level(z: f32) -> f32 {
 }
 
 /// Bound on `|z|` in the level surprise.
-const LEVEL_Z: f32 = 20.0;
+pub(crate) const LEVEL_Z: f32 = 20.0;
 
 /// `(v − median) / max(q90 − median, SPREAD_FLOOR)`, within `±NORM_MAX`.
 fn normalize(v: f32, t: &Threshold) -> f32 {

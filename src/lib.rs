@@ -92,6 +92,7 @@ mod kernels;
 pub mod math;
 pub mod net;
 pub mod persist;
+pub mod quant;
 pub mod rng;
 pub mod selftest;
 mod standardize;
@@ -104,6 +105,7 @@ pub use error::Error;
 pub use explain::{Explain, Explanation};
 pub use input::Input;
 pub use math::argmax;
+pub use quant::{QConfig, QGln1, QGln2, QGln3, QGln4, QInput};
 
 /// The old path of `argmax` (now in [`math`]), kept for `detector`.
 mod network {

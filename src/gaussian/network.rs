@@ -13,7 +13,7 @@ use crate::config::LearningRate;
 use crate::error::check_finite;
 use crate::explain::Explanation;
 use crate::math::{abs, clamp};
-use crate::net::gates::{GCons, GEnd, Gates};
+use crate::net::gates::{GCons, GEnd, GateStack, Gates};
 use crate::net::{Cons, End, Family, ModelConfig, Net, Stack, check_shape};
 use crate::rng::SplitMix64;
 
@@ -107,6 +107,9 @@ impl ModelConfig for GaussianConfig {
 }
 
 impl Family for GaussianFamily {
+    type Side = f32;
+    type Gating<const D: usize, const W: usize, const K: usize, R: GateStack<D>> =
+        GCons<D, W, K, R>;
     type Layer<const IN: usize, const OUT: usize, const C: usize> = GaussLayer<IN, OUT, C>;
     type Input<const W: usize> = Prepared<W>;
     type Out = Mix;

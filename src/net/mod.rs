@@ -27,6 +27,16 @@ use crate::rng::SplitMix64;
 /// [`GaussianFamily`](crate::gaussian::GaussianFamily); not meant to be implemented
 /// elsewhere (its methods are building blocks of [`Net`], documented for readers).
 pub trait Family: Copy + PartialEq + core::fmt::Debug + 'static {
+    /// The scalar of the side information the gating reads (`f32`; `i16` for the integer
+    /// family).
+    type Side: Copy;
+    /// The gating of a layer of `W` neurons, `K` hyperplanes each, over `D` side values,
+    /// followed by the gating `R` of the layers above ([`GCons`] for the `f32` families).
+    type Gating<const D: usize, const W: usize, const K: usize, R: GateStack<D, Self::Side>>: GateStack<
+            D,
+            Self::Side,
+            Ctx = ([usize; W], R::Ctx),
+        >;
     /// The weights of a layer of `OUT` neurons over `IN` inputs, `C` contexts each.
     type Layer<const IN: usize, const OUT: usize, const C: usize>: Copy
         + PartialEq
@@ -258,7 +268,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     }
 
     /// Every head's output for the first layer's input `x`. No mutation.
-    pub(crate) fn outputs(&self, z: &[f32; D], x: &F::Input<B>, p: &F::Params) -> [F::Out; N] {
+    pub(crate) fn outputs(&self, z: &[F::Side; D], x: &F::Input<B>, p: &F::Params) -> [F::Out; N] {
         let ctx = self.gates.contexts(z);
         let mut out = [F::BLANK; N];
         for (o, head) in out.iter_mut().zip(&self.heads) {
@@ -270,7 +280,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     /// One learning step with target `y[h]` for head `h`; returns the outputs before it.
     pub(crate) fn learn_outputs(
         &mut self,
-        z: &[f32; D],
+        z: &[F::Side; D],
         x: &F::Input<B>,
         y: &[f32; N],
         p: &F::Params,
@@ -291,7 +301,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     /// head's update from what its forward pass kept.
     pub(crate) fn learn_outputs_with(
         &mut self,
-        z: &[f32; D],
+        z: &[F::Side; D],
         x: &F::Input<B>,
         p: &F::Params,
         targets: impl FnOnce(&[F::Out; N]) -> Result<[f32; N], Error>,
@@ -320,7 +330,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     pub(crate) fn explain_head(
         &self,
         head: usize,
-        z: &[f32; D],
+        z: &[F::Side; D],
         x: &F::Input<B>,
         p: &F::Params,
         acc: &mut F::Acc,

@@ -48,6 +48,7 @@ pub mod anomaly;
 pub mod bernoulli;
 pub mod kernels;
 mod machine;
+pub mod quant;
 
 pub use machine::{CHANNELS, Fault, FaultKind, Machine, TEMPERATURE, VIBRATION, fault_at};
 

@@ -51,7 +51,8 @@ impl QConfig {
         Ok(Self {
             config,
             logit: round_sat(logit as f32, i16::MAX as i32),
-            beta: round_sat(config.beta * (1u32 << WEIGHT_SHIFT) as f32, i16::MAX as i32),
+            // Rounded down, so the box never exceeds `beta`.
+            beta: (config.beta * (1u32 << WEIGHT_SHIFT) as f32) as i32,
         })
     }
 
@@ -75,7 +76,7 @@ impl QConfig {
         &self.config
     }
 
-    /// `logit(1 − eps)` in Q12 and `beta` in Q12.
+    /// `logit(1 − eps)` in Q12 (rounded) and `beta` in Q12 (rounded down).
     pub const fn clip(&self) -> QClip {
         QClip {
             logit: self.logit,

@@ -84,10 +84,9 @@ pub mod detector;
 mod error;
 pub mod explain;
 pub mod gaussian;
+#[doc(hidden)] // the fingerprints' hash, public for the board crates
 pub mod hash;
 mod input;
-#[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
-#[allow(unsafe_code)]
 mod kernels;
 pub mod math;
 pub mod net;

@@ -59,6 +59,7 @@ pub(crate) fn abs(x: f32) -> f32 {
     f32::from_bits(x.to_bits() & 0x7fff_ffff)
 }
 
+#[doc(hidden)] // an implementation detail of `dot` (documented there)
 /// Number of partial sums in [`dot`].
 pub const LANES: usize = 16;
 
@@ -81,7 +82,6 @@ pub const LANES: usize = 16;
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     // Cortex-M with an FPU: the same operations with load-multiple instructions.
-    #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
     if let Some(s) = crate::kernels::dot(a, b) {
         return s;
     }

@@ -11,6 +11,10 @@
 //! The host tests (`tests/parity.rs`, for the `std` and the `no_std` build), every board under
 //! `boards/` and firmware that calls a scenario at boot run this very code.
 //!
+//! The supported items are each scenario's `Model`, `model()`, `run` and `EXPECTED`, and the
+//! reports. The scenario's fixtures (seeds, stream parameters, the simulated machine) are
+//! public for the board crates, hidden from these docs, and may change with a scenario.
+//!
 //! Each scenario is a module with the same items: `Model` (its shape), `SEED`, `CONFIG`,
 //! `EXPECTED`, `model()` (a `const fn`, so the model can live in a `static`) and
 //! `run(&mut Model)`, which returns a report with `passed()`.
@@ -50,6 +54,7 @@ pub mod kernels;
 mod machine;
 pub mod quant;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 pub use machine::{CHANNELS, Fault, FaultKind, Machine, TEMPERATURE, VIBRATION, fault_at};
 
 use core::fmt;
@@ -147,6 +152,7 @@ impl crate::persist::Sink for HashSink {
     }
 }
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// One reading of [`Stream`]: `D` raw sensor values and a binary label.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -157,6 +163,7 @@ pub struct Sample<const D: usize> {
     pub label: bool,
 }
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// A deterministic, endless stream of sensor-like samples, generated from a seed with
 /// [`SplitMix64`] and plain `f32` arithmetic in a fixed order (the same bits everywhere).
 ///

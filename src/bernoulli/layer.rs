@@ -6,7 +6,6 @@ use crate::math::{abs, clamp, dot, sigmoid};
 /// `w_j ← w_j − g · x_j` (load-multiple kernel on a Cortex-M with an FPU: the same bits).
 #[inline(always)]
 pub(crate) fn sub_scaled(w: &mut [f32], x: &[f32], g: f32) {
-    #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
     if crate::kernels::sub_scaled(w, x, g).is_some() {
         return;
     }

@@ -1,6 +1,6 @@
 //! The Bernoulli GLN: neurons that mix probabilities geometrically (in the logit domain),
 //! for binary and one-vs-all targets. [`Gln1`] to [`Gln4`] are aliases of the generic
-//! [`Net`](crate::net::Net) with the [`Bernoulli`] family.
+//! [`Net`] with the [`Bernoulli`] family.
 //!
 //! Stable Rust cannot compute array lengths from const parameters (`[f32; IN + 1]`,
 //! `[T; 1 << K]`), so a network type lists every size it stores: side-information size `D`,

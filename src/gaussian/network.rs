@@ -254,19 +254,29 @@ impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>, const N: us
     ) -> Result<[Gaussian; N], Error> {
         let p = self.params();
         let base = Prepared::new(x.means(), x.variances(), &p.b);
+        let ctx = self.contexts(x.side());
+        let mut traces: [S::Trace; N] = core::array::from_fn(|_| S::blank_trace());
+        let mut last = [NO_MIX; N];
+        self.forward_all(&ctx, &base, &p, &mut traces, &mut last);
         let mut out = [Gaussian {
             mean: 0.0,
             variance: 1.0,
         }; N];
-        self.learn_outputs_with(x.side(), &base, &p, |m| {
-            let mut targets = [0.0f32; N];
-            for (h, ((t, o), m)) in targets.iter_mut().zip(out.iter_mut()).zip(m).enumerate() {
-                *o = output(*m, &p.b);
-                *t = target(h, o);
-            }
-            check_finite(&targets)?;
-            Ok(targets.map(|t| clamp(t, -p.b.mean, p.b.mean)))
-        })?;
+        let mut targets = [0.0f32; N];
+        for (h, ((o, t), m)) in out
+            .iter_mut()
+            .zip(targets.iter_mut())
+            .zip(&last)
+            .enumerate()
+        {
+            *o = output(*m, &p.b);
+            *t = target(h, o);
+        }
+        check_finite(&targets)?;
+        for t in &mut targets {
+            *t = clamp(*t, -p.b.mean, p.b.mean);
+        }
+        self.update_all(&ctx, &base, &p, &traces, &targets);
         Ok(out)
     }
 

@@ -76,8 +76,7 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     pub(crate) fn contexts(&self, z: &[f32; D]) -> [usize; W] {
         // Cortex-M with an FPU: blocks of 16, then 8, then 4 comparisons by the load-multiple
         // kernel (the same bits); whatever remains below 4 (or fails its checks) goes through
-        // the portable loop.
-        #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
+        // the portable loop (everything, on a target without the kernels).
         {
             let mut ctx = [0usize; W];
             let total = W.saturating_mul(K);
@@ -105,8 +104,6 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
             self.contexts_from(z, start, &mut ctx);
             ctx
         }
-        #[cfg(not(all(target_arch = "arm", target_os = "none", target_abi = "eabihf")))]
-        self.contexts_portable(z)
     }
 
     /// [`Gates::contexts`] written in Rust, on every target (what the Cortex-M kernel is
@@ -114,6 +111,11 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     #[cfg_attr(
         all(target_arch = "arm", target_os = "none", target_abi = "eabihf"),
         inline(never)
+    )]
+    // Only the kernel check (on FPU cores) calls it.
+    #[cfg_attr(
+        not(all(target_arch = "arm", target_os = "none", target_abi = "eabihf")),
+        allow(dead_code)
     )]
     pub(crate) fn contexts_portable(&self, z: &[f32; D]) -> [usize; W] {
         let mut ctx = [0usize; W];
@@ -260,10 +262,6 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
 /// `start`, given as a mask (bit `b`: comparison `start + b`, i.e. hyperplane
 /// `(start + b) % K` of neuron `(start + b) / K`). When the block holds whole neurons, each
 /// neuron's bits are one `K`-bit field of the mask.
-#[cfg(any(
-    test,
-    all(target_arch = "arm", target_os = "none", target_abi = "eabihf")
-))]
 #[inline(always)]
 fn mark_mask<const W: usize, const K: usize>(
     mask: u32,
@@ -330,7 +328,7 @@ pub(crate) const fn draw_plane<const D: usize>(
     (v, g.offsets[0][0])
 }
 
-/// The gating of a whole network: one [`Gates`] per layer, first layer outermost, ending in
+/// The gating of a whole network: one `Gates` per layer, first layer outermost, ending in
 /// [`GEnd`]. Shared by every head (see [`crate::net::Net`]); its type follows from the head's
 /// layer stack ([`crate::net::Stack::Gates`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -346,7 +344,7 @@ pub struct GEnd;
 
 /// What a network does with its gating, layer by layer, over side information of `D`
 /// values of type `Z` (implemented by [`GCons`] and [`GEnd`] for `f32`, and by the integer
-/// family's [`QGCons`](crate::quant::QGCons) for `i16`; not meant to be implemented
+/// family's `QGCons` for `i16`; not meant to be implemented
 /// elsewhere).
 pub trait GateStack<const D: usize, Z: Copy = f32>: Copy + PartialEq {
     /// The contexts of every layer: `([usize; W], rest)`, first layer outermost.

@@ -40,8 +40,6 @@ pub trait Stack<F: Family, const D: usize, const IN: usize>: Copy + PartialEq {
     type Gates: GateStack<D, F::Side, Ctx = Self::Ctx>;
     /// The outputs of every layer of one pass (kept between a forward and an update).
     type Trace: Copy;
-    /// A trace before any pass.
-    const BLANK_TRACE: Self::Trace;
     /// Number of layers.
     const DEPTH: usize;
     /// Halfspaces per neuron (every layer has the same; 0 for [`End`]).
@@ -58,6 +56,10 @@ pub trait Stack<F: Family, const D: usize, const IN: usize>: Copy + PartialEq {
     const GATE_MACS: usize;
     /// Inputs (biases included) over all neurons of one head: `Σ width · (inputs + biases)`.
     const ROW_MACS: usize;
+
+    /// A trace before any pass (built in place: a `const` trace would be copied in with a
+    /// `memcpy`, about a hundred instructions per call on a Cortex-M4F for a small model).
+    fn blank_trace() -> Self::Trace;
 
     /// Every weight at its initial value (`config`'s initialisation).
     fn fresh(config: &F::Config) -> Self;
@@ -150,7 +152,6 @@ impl<
     type Ctx = ([usize; OUT], Rest::Ctx);
     type Gates = F::Gating<D, OUT, K, Rest::Gates>;
     type Trace = ([F::Out; OUT], Rest::Trace);
-    const BLANK_TRACE: Self::Trace = ([F::BLANK; OUT], Rest::BLANK_TRACE);
     const DEPTH: usize = 1 + Rest::DEPTH;
     const K: usize = {
         assert!(
@@ -168,6 +169,11 @@ impl<
     const PLANE_VALUES: usize = OUT * K * (D + 1) + Rest::PLANE_VALUES;
     const GATE_MACS: usize = OUT * K * D + Rest::GATE_MACS;
     const ROW_MACS: usize = OUT * (IN + F::BIASES) + Rest::ROW_MACS;
+
+    #[inline(always)]
+    fn blank_trace() -> Self::Trace {
+        ([F::BLANK; OUT], Rest::blank_trace())
+    }
 
     fn fresh(config: &F::Config) -> Self {
         Self(F::new_layer(config), Rest::fresh(config))
@@ -290,7 +296,6 @@ impl<F: Family, const D: usize, const IN: usize> Stack<F, D, IN> for End {
     type Ctx = ();
     type Gates = GEnd;
     type Trace = ();
-    const BLANK_TRACE: Self::Trace = ();
     const DEPTH: usize = 0;
     const K: usize = 0;
     const C: usize = 0;
@@ -299,6 +304,9 @@ impl<F: Family, const D: usize, const IN: usize> Stack<F, D, IN> for End {
     const PLANE_VALUES: usize = 0;
     const GATE_MACS: usize = 0;
     const ROW_MACS: usize = 0;
+
+    #[inline(always)]
+    fn blank_trace() {}
 
     fn fresh(_: &F::Config) -> Self {
         End

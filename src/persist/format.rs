@@ -33,7 +33,7 @@ pub mod kind {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum PersistError {
-    /// The output buffer is shorter than [`Persist::SAVED_BYTES`]; nothing was written.
+    /// The output buffer is shorter than `Persist::SAVED_BYTES`; nothing was written.
     BufferTooSmall {
         /// Bytes needed.
         needed: usize,
@@ -153,6 +153,7 @@ impl fmt::Display for PersistError {
     }
 }
 
+#[doc(hidden)] // the format's checksum, public for the storage layer and the tests
 /// CRC-32 as in IEEE 802.3, zlib and PNG (reflected polynomial `0xEDB88320`, initial value and
 /// final XOR `0xFFFFFFFF`), computed a nibble at a time from a 16-entry table (64 bytes of
 /// flash).
@@ -217,6 +218,7 @@ fn nibble(c: u32) -> u32 {
     CRC_TABLE.get((c & 0xF) as usize).copied().unwrap_or(0)
 }
 
+#[doc(hidden)] // the format's checksum, public for the storage layer and the tests
 /// The CRC-32 of `bytes` (see [`Crc32`]).
 pub fn crc32(bytes: &[u8]) -> u32 {
     let mut c = Crc32::new();

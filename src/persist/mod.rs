@@ -31,7 +31,7 @@
 //! Loading checks everything before it changes anything, and a failed load leaves the target
 //! bit-for-bit as it was: the magic number, the format version, the record length (truncated
 //! bytes), the CRC-32 (corrupt bytes), the kind of model, its shape (every const parameter of
-//! the type), the configuration ([`Config::check`]), every value (weights finite and within
+//! the type), the configuration ([`Config::check`](crate::Config::check)), every value (weights finite and within
 //! `[-beta, beta]`, statistics finite, unused fields zero), and that this build draws the
 //! same hyperplanes from the saved seed as the build that saved it. The errors are
 //! [`Error::Persist`] with a [`PersistError`] naming the problem, or
@@ -62,10 +62,10 @@ mod standardizer;
 
 #[doc(hidden)]
 pub use format::Body;
-pub use format::{
-    CRC_BYTES, Crc32, FORMAT_VERSION, HEADER_BYTES, MAGIC, PersistError, SHAPE_WORDS, Sink, Source,
-    crc32, kind,
-};
+#[doc(hidden)]
+// the format's pieces (`docs/format.md`), public for the detector's record and tests
+pub use format::{CRC_BYTES, Crc32, HEADER_BYTES, MAGIC, SHAPE_WORDS, crc32, kind};
+pub use format::{FORMAT_VERSION, PersistError, Sink, Source};
 pub(crate) use format::{le_u32, put_f32, put_u32, put_u64};
 
 use crate::error::Error;

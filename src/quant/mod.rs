@@ -37,6 +37,7 @@ mod input;
 mod layer;
 
 pub use config::QConfig;
+#[doc(hidden)] // the gating of a stack: named by `Stack::Gates`, never by a user
 pub use gates::{QGCons, QGates};
 pub use input::QInput;
 pub use layer::{QClip, QLayer};

@@ -20,15 +20,19 @@ use crate::{Config, Gln3, Input, LearningRate, Persist, Schedule, Standardizer, 
 /// included) and 442 of hyperplanes: `size_of::<Model>()` is about 5 KiB.
 pub type Model = Gln3<16, 16, 8, 4, 2, 4>;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// Number of readings per sample.
 pub const FEATURES: usize = 16;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// Seed of the hyperplanes.
 pub const SEED: u64 = 0x676c_6e5f_7061_7269;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// Seed of the input stream ([`Stream`]).
 pub const STREAM_SEED: u64 = 0x5345_4e53_4f52_5331;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// The configuration: a small weight box (so that it binds), a hyperbolic learning rate with
 /// a floor, and hidden fan-in scaling (the second layer's 9 inputs get 3/9 of the step, the
 /// output neuron's 5 inputs 3/5).
@@ -44,15 +48,19 @@ pub const CONFIG: Config = Config::DEFAULT
         scale: StepScale::HiddenFanIn { reference: 3.0 },
     });
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// The offset of the [`Standardizer`] (readings have standard deviations from 1 to 16).
 pub const STANDARDIZER_OFFSET: f32 = 0.1;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// Learning steps. Small enough for a boot check on a soft-float Cortex-M0.
 pub const STEPS: u32 = 256;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// A `predict` follows every 4th learning step.
 pub const PREDICT_EVERY: u32 = 4;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// Every 31st step gives base probabilities of exactly 0 and 1.
 pub const EXTREME_EVERY: u32 = 31;
 
@@ -116,6 +124,7 @@ pub fn run(model: &mut Model) -> Result<Report, NotFresh> {
     })
 }
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// FNV-1a of the bytes [`Persist::save`] writes for `(model, scale)` (the two records back
 /// to back), hashed as they stream out of [`Persist::save_to`]: the same bytes on every
 /// target is part of parity, and no buffer of [`Persist::SAVED_BYTES`] is needed.

@@ -95,9 +95,11 @@ pub(crate) fn same(a: f32, b: f32) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// Seed of the inputs [`run`] draws.
 pub const SEED: u64 = 0x006b_6572_6e65_6c73;
 
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 /// Cases per kernel and shape.
 pub const CASES: u32 = 64;
 

@@ -64,9 +64,9 @@ done
 
 # board crate : binaries it runs under QEMU
 emulated=(
-    "microbit:microbit bench-tiny"
+    "microbit:microbit bench-tiny qbench-tiny qbench-parity qbench-reference"
     "lm3s6965evb:lm3s6965evb"
-    "mps2-an386:mps2-an386 bench-tiny bench-reference bench-large detector detector-small detector-1ch detector-small-1ch"
+    "mps2-an386:mps2-an386 bench-tiny bench-reference bench-large detector detector-small detector-1ch detector-small-1ch qbench-tiny qbench-parity qbench-reference qbench-reference-k2"
     "mps2-an500:mps2-an500"
     "mps2-an505:mps2-an505"
 )

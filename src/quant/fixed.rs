@@ -43,8 +43,9 @@ const SQUASH_STEP_SHIFT: u32 = 7;
 pub const STRETCH_ENTRIES: usize = 2048;
 
 /// `x` rounded to the nearest integer (halves away from zero) and saturated to
-/// `[-lim, lim]` (`lim ≤ 2^24`); NaN gives 0. Exact and the same on every target: `|x| <
-/// 2^24` below the saturation, so the truncation and the fraction are exact.
+/// `[-lim, lim]` (`0 ≤ lim < 2^31 − 128`); NaN gives 0. Exact and the same on every target:
+/// the truncation of an `f32` below `lim` is exact, and so is the fraction `x − t` (above
+/// 2^23 every `f32` is an integer).
 pub const fn round_sat(x: f32, lim: i32) -> i32 {
     if x.is_nan() {
         return 0;

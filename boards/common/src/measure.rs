@@ -13,9 +13,9 @@ use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use cortex_m::peripheral::{syst::SystClkSource, SYST};
 use gln::hash::Fnv1a;
-use gln::selftest::Stream;
 use gln::net::{Net, Stack};
 use gln::quant::{QBernoulli, QInput};
+use gln::selftest::Stream;
 use gln::{Input, Network, Standardizer};
 
 /// SysTick's reload value: the counter wraps every `2^24` ticks.

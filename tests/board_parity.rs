@@ -160,10 +160,16 @@ fn qwork<const D: usize, S: Stack<QBernoulli, D, D>>(
 }
 
 #[test]
-fn integer_shapes_on_the_m0_and_the_m4f() {
+fn integer_shapes_on_every_core() {
     let mut tiny = QGln2::<8, 8, 8, 2, 4>::new(7, QConfig::DEFAULT);
     check(
-        &["microbit-qbench-tiny.run", "mps2-an386-qbench-tiny.run"],
+        &[
+            "microbit-qbench-tiny.run",
+            "lm3s6965evb-qbench-tiny.run",
+            "mps2-an386-qbench-tiny.run",
+            "mps2-an500-qbench-tiny-m7.run",
+            "mps2-an505-qbench-tiny.run",
+        ],
         qwork(&mut tiny),
     );
     let mut parity = QGln3::<16, 16, 8, 4, 2, 4>::new(7, QConfig::DEFAULT);

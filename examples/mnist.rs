@@ -21,9 +21,7 @@ mod mnist_models;
 #[path = "support/stack.rs"]
 mod stack;
 
-use mnist_models::{
-    CONFIG_A, CONFIG_B, ModelA, ModelB, ModelQA, QCONFIG_A, STD_OFFSET_A, STD_OFFSET_B, run,
-};
+use mnist_models::{CONFIG_A, CONFIG_B, ModelA, ModelB, ModelQA, STD_OFFSET_A, STD_OFFSET_B, run};
 use stack::with_stack;
 use std::time::Instant;
 
@@ -123,7 +121,7 @@ fn main() {
                 )
             }),
             "qa" => with_stack(size_of::<ModelQA>(), move || {
-                let mut m = ModelQA::new(1, QCONFIG_A);
+                let mut m = ModelQA::new(1, CONFIG_A);
                 (
                     run("qa", &mut m, STD_OFFSET_A, &d.0, &d.1, false),
                     size_of::<ModelQA>(),

@@ -109,7 +109,7 @@ pub use error::Error;
 pub use explain::{Explain, Explanation};
 pub use input::Input;
 pub use math::argmax;
-pub use quant::{QConfig, QGln1, QGln2, QGln3, QGln4, QInput};
+pub use quant::{QGln1, QGln2, QGln3, QGln4, QInput};
 
 /// The old path of `argmax` (now in [`math`]), kept for `detector`.
 mod network {

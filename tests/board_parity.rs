@@ -20,7 +20,7 @@ use gln::hash::Fnv1a;
 use gln::net::{Net, Stack};
 use gln::quant::QBernoulli;
 use gln::selftest::{Stream, bernoulli};
-use gln::{Config, Gln2, Gln3, Input, Network, QConfig, QGln2, QGln3, QInput, Standardizer};
+use gln::{Config, Gln2, Gln3, Input, Network, QGln2, QGln3, QInput, Standardizer};
 
 /// `WORK_STEPS` and `WORK_SEED` of `boards/common/src/measure.rs`.
 const STEPS: u32 = 256;
@@ -161,7 +161,7 @@ fn qwork<const D: usize, S: Stack<QBernoulli, D, D>>(
 
 #[test]
 fn integer_shapes_on_every_core() {
-    let mut tiny = QGln2::<8, 8, 8, 2, 4>::new(7, QConfig::DEFAULT);
+    let mut tiny = QGln2::<8, 8, 8, 2, 4>::new(7, Config::DEFAULT);
     check(
         &[
             "microbit-qbench-tiny.run",
@@ -172,12 +172,12 @@ fn integer_shapes_on_every_core() {
         ],
         qwork(&mut tiny),
     );
-    let mut parity = QGln3::<16, 16, 8, 4, 2, 4>::new(7, QConfig::DEFAULT);
+    let mut parity = QGln3::<16, 16, 8, 4, 2, 4>::new(7, Config::DEFAULT);
     check(
         &["microbit-qbench-parity.run", "mps2-an386-qbench-parity.run"],
         qwork(&mut parity),
     );
-    let mut k2 = QGln3::<16, 16, 16, 16, 2, 4>::new(7, QConfig::DEFAULT);
+    let mut k2 = QGln3::<16, 16, 16, 16, 2, 4>::new(7, Config::DEFAULT);
     check(
         &[
             "microbit-qbench-reference.run",
@@ -185,6 +185,6 @@ fn integer_shapes_on_every_core() {
         ],
         qwork(&mut k2),
     );
-    let mut reference = QGln3::<16, 16, 16, 16, 4, 16>::new(7, QConfig::DEFAULT);
+    let mut reference = QGln3::<16, 16, 16, 16, 4, 16>::new(7, Config::DEFAULT);
     check(&["mps2-an386-qbench-reference.run"], qwork(&mut reference));
 }

@@ -14,7 +14,7 @@ mod mnist_models;
 #[path = "../examples/support/stack.rs"]
 mod stack;
 
-use mnist_models::{CONFIG_A, ModelA, ModelQA, QCONFIG_A, STD_OFFSET_A, run};
+use mnist_models::{CONFIG_A, ModelA, ModelQA, STD_OFFSET_A, run};
 use stack::with_stack;
 
 /// pygln's one-pass test accuracy on deskewed MNIST with this shape (`gln-reference.md`).
@@ -67,7 +67,7 @@ fn the_integer_gln_in_shape_a_is_within_half_a_point_of_f32() {
     mnist_data::deskew_all(&mut train);
     mnist_data::deskew_all(&mut test);
     let outcome = with_stack(size_of::<ModelQA>(), move || {
-        let mut m = ModelQA::new(1, QCONFIG_A);
+        let mut m = ModelQA::new(1, CONFIG_A);
         run("qa", &mut m, STD_OFFSET_A, &train, &test, true).expect("MNIST pixels are finite")
     });
     println!(

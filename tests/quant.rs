@@ -7,7 +7,7 @@
 //!   whatever the learning rate;
 //! - the same seed and stream give the same fingerprint; a rejected label changes nothing.
 
-use gln::quant::{QConfig, QGln1, QGln2, QGln3, QGln4, QInput, fixed};
+use gln::quant::{QClip, QGln1, QGln2, QGln3, QGln4, QInput, fixed};
 use gln::selftest::quant as scenario;
 use gln::{Config, Error, Input, LearningRate, Network, Schedule, StepScale, WeightInit};
 use proptest::prelude::*;
@@ -43,22 +43,22 @@ fn a_model_in_a_static_is_the_runtime_model() {
 }
 
 /// Every weight of `m` within `±beta` (as real values).
-fn check_box(m: &impl Network<4, 4, 3>, beta: f32) {
-    m.for_each_weight(&mut |w| assert!(w.abs() <= beta, "weight {w} outside ±{beta}"));
+fn check_box(m: &Small, beta: f32) {
+    m.for_each_weight(|w| assert!(w.abs() <= beta, "weight {w} outside ±{beta}"));
 }
 
 type Small = QGln3<4, 4, 5, 3, 2, 4, 3>;
 
 #[test]
 fn hostile_input_keeps_every_weight_in_the_box_and_the_model_recovers() {
-    let huge = QConfig::new(Config::DEFAULT.with_beta(2.0).with_learning_rate(
+    let huge = Config::DEFAULT.with_beta(2.0).with_learning_rate(
         LearningRate::constant(1e9), // saturates the Q24 rate
-    ));
-    let normal = QConfig::new(Config::DEFAULT.with_beta(2.0));
+    );
+    let normal = Config::DEFAULT.with_beta(2.0);
     for (config, recovers) in [(huge, false), (normal, true)] {
         let mut m = Small::new(3, config);
-        let lo = fixed::squash(-config.clip().logit) as u16;
-        let hi = fixed::squash(config.clip().logit) as u16;
+        let lo = fixed::squash(-QClip::of(&config).logit) as u16;
+        let hi = fixed::squash(QClip::of(&config).logit) as u16;
         let extremes = [i16::MIN, i16::MAX, 0, -1, 1, i16::MIN + 1];
         for t in 0..600usize {
             let z: [i16; 4] = core::array::from_fn(|j| extremes[(t * 7 + j * 3) % extremes.len()]);
@@ -94,7 +94,7 @@ fn hostile_input_keeps_every_weight_in_the_box_and_the_model_recovers() {
 
 #[test]
 fn a_bad_label_or_config_is_rejected_and_changes_nothing() {
-    let mut m = Small::new(1, QConfig::DEFAULT);
+    let mut m = Small::new(1, Config::DEFAULT);
     let x = QInput::from_side(&[100, -200, 300, 0]);
     m.learn_class(&x, 1).unwrap();
     let before = m.clone();
@@ -114,7 +114,11 @@ fn a_bad_label_or_config_is_rejected_and_changes_nothing() {
         Config::DEFAULT.with_learning_rate(LearningRate::constant(-1.0)),
     ] {
         assert!(matches!(
-            QConfig::try_new(bad),
+            gln::quant::check(&bad),
+            Err(Error::InvalidConfig(_))
+        ));
+        assert!(matches!(
+            Small::try_new(1, bad),
             Err(Error::InvalidConfig(_))
         ));
     }
@@ -122,7 +126,7 @@ fn a_bad_label_or_config_is_rejected_and_changes_nothing() {
 
 #[test]
 fn the_f32_face_is_the_integer_model_on_rounded_input() {
-    let mut a = QGln2::<3, 3, 4, 2, 4, 2>::new(9, QConfig::DEFAULT);
+    let mut a = QGln2::<3, 3, 4, 2, 4, 2>::new(9, Config::DEFAULT);
     let mut b = a.clone();
     for t in 0..200 {
         let z = [
@@ -142,8 +146,8 @@ fn the_f32_face_is_the_integer_model_on_rounded_input() {
 #[test]
 fn every_depth_learns_and_weights_are_half_the_f32_bytes() {
     let x = QInput::from_side(&[800, -900, 50]);
-    let mut m1 = QGln1::<3, 3, 2, 4>::new(1, QConfig::DEFAULT);
-    let mut m4 = QGln4::<3, 3, 4, 4, 4, 2, 4>::new(1, QConfig::DEFAULT);
+    let mut m1 = QGln1::<3, 3, 2, 4>::new(1, Config::DEFAULT);
+    let mut m4 = QGln4::<3, 3, 4, 4, 4, 2, 4>::new(1, Config::DEFAULT);
     let (p1, p4) = (m1.predict(&x), m4.predict(&x));
     for _ in 0..50 {
         m1.learn(&x, true);
@@ -185,12 +189,11 @@ proptest! {
         stream in prop::collection::vec((any::<[i16; 4]>(), 0usize..3, prop::bool::ANY), 1..48),
     ) {
         let init = if zero { WeightInit::Zero } else { WeightInit::Average };
-        let config = QConfig::new(
-            Config::DEFAULT.with_beta(beta).with_eps(eps).with_init(init).with_learning_rate(lr),
-        );
+        let config =
+            Config::DEFAULT.with_beta(beta).with_eps(eps).with_init(init).with_learning_rate(lr);
         let mut m = Small::new(seed, config);
         let mut twin = Small::new(seed, config);
-        let clip = config.clip();
+        let clip = QClip::of(&config);
         let lo = fixed::squash(-clip.logit) as u16;
         let hi = fixed::squash(clip.logit) as u16;
         for (z, label, probs) in &stream {
@@ -209,7 +212,7 @@ proptest! {
             prop_assert_eq!(learned, predicted);
             twin.learn_class(&x, *label).unwrap();
             let mut inside = true;
-            Network::for_each_weight(&m, &mut |w| inside &= w.abs() <= beta);
+            m.for_each_weight(|w| inside &= w.abs() <= beta);
             prop_assert!(inside);
         }
         prop_assert_eq!(m.fingerprint(), twin.fingerprint());

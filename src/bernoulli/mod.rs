@@ -21,9 +21,11 @@ use crate::error::Error;
 use crate::explain::{Explain, Explanation, through_clip};
 use crate::input::Input;
 use crate::math::{abs, argmax, clamp, sigmoid};
-use crate::net::gates::{GCons, GEnd, GateStack, Gates};
-use crate::net::{Cons, End, Family, ModelConfig, Net, Stack, check_shape};
-use crate::rng::SplitMix64;
+use crate::net::gates::{GCons, GateStack};
+use crate::net::{
+    Cons, End, Family, Layers1, Layers2, Layers3, Layers4, Model, ModelConfig, Net, Stack, net1,
+    net2, net3, net4,
+};
 
 /// The Bernoulli family: a neuron outputs the logit `w_c · x + b_c` of its clipped input
 /// logits and learns its log loss (see [`Family`] for the role of each item).
@@ -279,10 +281,11 @@ impl<const D: usize, const B: usize, S: Stack<Bernoulli, D, B>> Net<Bernoulli, D
 }
 
 /// What every Bernoulli GLN ([`Gln1`] to [`Gln4`]) can do, for code that is generic over the
-/// depth: side-information size `D`, base-input size `B`, heads `N`.
+/// depth: side-information size `D`, base-input size `B`, heads `N` (with what every model
+/// does, from [`Model`]).
 ///
 /// Each method forwards to the inherent method of the same name.
-pub trait Network<const D: usize, const B: usize, const N: usize> {
+pub trait Network<const D: usize, const B: usize, const N: usize>: Model<Config = Config> {
     /// See [`Net::predict_all`].
     fn predict_all(&self, x: &Input<'_, D, B>) -> [f32; N];
     /// See [`Net::learn_targets`].
@@ -296,16 +299,6 @@ pub trait Network<const D: usize, const B: usize, const N: usize> {
     fn predict_class(&self, x: &Input<'_, D, B>) -> usize {
         argmax(&self.predict_all(x))
     }
-    /// See [`Net::for_each_weight`].
-    fn for_each_weight(&self, f: &mut dyn FnMut(f32));
-    /// See [`Net::fingerprint`].
-    fn fingerprint(&self) -> u64;
-    /// See [`Net::steps`].
-    fn steps(&self) -> u64;
-    /// See [`Net::config`].
-    fn config(&self) -> &Config;
-    /// See [`Net::reset`].
-    fn reset(&mut self);
 }
 
 impl<const D: usize, const B: usize, S: Stack<Bernoulli, D, B>, const N: usize> Network<D, B, N>
@@ -320,21 +313,6 @@ impl<const D: usize, const B: usize, S: Stack<Bernoulli, D, B>, const N: usize> 
     fn learn_class(&mut self, x: &Input<'_, D, B>, label: usize) -> Result<[f32; N], Error> {
         Self::learn_class(self, x, label)
     }
-    fn for_each_weight(&self, f: &mut dyn FnMut(f32)) {
-        Self::for_each_weight(self, f)
-    }
-    fn fingerprint(&self) -> u64 {
-        Self::fingerprint(self)
-    }
-    fn steps(&self) -> u64 {
-        Self::steps(self)
-    }
-    fn config(&self) -> &Config {
-        Self::config(self)
-    }
-    fn reset(&mut self) {
-        Self::reset(self)
-    }
 }
 
 impl<const D: usize, const B: usize, S: Stack<Bernoulli, D, B>, const N: usize> Explain<D, B, N>
@@ -343,21 +321,6 @@ impl<const D: usize, const B: usize, S: Stack<Bernoulli, D, B>, const N: usize> 
     fn explain(&self, x: &Input<'_, D, B>, head: usize) -> Result<Explanation<B>, Error> {
         Self::explain(self, x, head)
     }
-}
-
-/// The shape checks every alias shares, the config check (a panic, at compile time in a
-/// `const` context) and the generator the hyperplanes are drawn from.
-// The documented panic of `new` for an invalid config (a build error in a `static`).
-#[allow(clippy::panic)]
-const fn start<const D: usize, const B: usize, const K: usize, const C: usize, const N: usize>(
-    seed: u64,
-    config: &Config,
-) -> SplitMix64 {
-    check_shape::<D, B, K, C, N>();
-    if let Err(Error::InvalidConfig(why)) = config.check() {
-        panic!("{}", why);
-    }
-    SplitMix64::new(seed)
 }
 
 /// One layer of `OUT` neurons over `IN` inputs at `init`, then `rest`.
@@ -374,7 +337,7 @@ const fn layer<const K: usize, const C: usize, const IN: usize, const OUT: usize
 /// Parameters: side information `D`, base inputs `B`, halfspaces `K`, contexts `C = 2^K`,
 /// heads `N` (default 1). See [`Gln3`] for an example.
 pub type Gln1<const D: usize, const B: usize, const K: usize, const C: usize, const N: usize = 1> =
-    Net<Bernoulli, D, B, Cons<Bernoulli, K, C, B, 1, End>, N>;
+    Net<Bernoulli, D, B, Layers1<Bernoulli, K, C, B>, N>;
 
 /// A two-layer Bernoulli GLN: `[H1, 1]` per head.
 ///
@@ -387,7 +350,7 @@ pub type Gln2<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<Bernoulli, D, B, Cons<Bernoulli, K, C, B, H1, Cons<Bernoulli, K, C, H1, 1, End>>, N>;
+> = Net<Bernoulli, D, B, Layers2<Bernoulli, K, C, B, H1>, N>;
 
 /// A three-layer Bernoulli GLN: `[H1, H2, 1]` per head, the paper's usual shape.
 ///
@@ -416,13 +379,7 @@ pub type Gln3<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<
-    Bernoulli,
-    D,
-    B,
-    Cons<Bernoulli, K, C, B, H1, Cons<Bernoulli, K, C, H1, H2, Cons<Bernoulli, K, C, H2, 1, End>>>,
-    N,
->;
+> = Net<Bernoulli, D, B, Layers3<Bernoulli, K, C, B, H1, H2>, N>;
 
 /// A four-layer Bernoulli GLN: `[H1, H2, H3, 1]` per head.
 ///
@@ -437,11 +394,7 @@ pub type Gln4<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<Bernoulli, D, B, Cons<Bernoulli, K, C, B, H1, Gln3Rest<H1, H2, H3, K, C>>, N>;
-
-/// The layers of [`Gln4`] above its first.
-type Gln3Rest<const H1: usize, const H2: usize, const H3: usize, const K: usize, const C: usize> =
-    Cons<Bernoulli, K, C, H1, H2, Cons<Bernoulli, K, C, H2, H3, Cons<Bernoulli, K, C, H3, 1, End>>>;
+> = Net<Bernoulli, D, B, Layers4<Bernoulli, K, C, B, H1, H2, H3>, N>;
 
 impl<const D: usize, const B: usize, const K: usize, const C: usize, const N: usize>
     Gln1<D, B, K, C, N>
@@ -455,13 +408,13 @@ impl<const D: usize, const B: usize, const K: usize, const C: usize, const N: us
     /// `config` (see [`Config::check`]) panics: at compile time in a `const` context, at run
     /// time otherwise (use [`Net::try_new`] to get an error instead).
     pub const fn new(seed: u64, config: Config) -> Self {
-        let (mut rng, s, i) = (
-            start::<D, B, K, C, N>(seed, &config),
-            config.offset_std,
-            config.init,
-        );
-        let gates = GCons(Gates::new(&mut rng, s), GEnd);
-        Self::assemble(seed, config, gates, layer(i, End))
+        let i = config.init;
+        net1(
+            seed,
+            config,
+            (config.check(), config.offset_std),
+            layer(i, End),
+        )
     }
 }
 
@@ -474,20 +427,15 @@ impl<
     const N: usize,
 > Gln2<D, B, H1, K, C, N>
 {
-    /// A network with hyperplanes drawn from `seed` and weights set by `config.init`: see
-    /// [`Gln1::new`](Net::new) (a `const fn`; a bad shape is a compile error).
+    /// As [`Gln1::new`](Net::new): `const`, a bad shape is a compile error.
     pub const fn new(seed: u64, config: Config) -> Self {
-        const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
-        let (mut rng, s, i) = (
-            start::<D, B, K, C, N>(seed, &config),
-            config.offset_std,
-            config.init,
-        );
-        let gates = GCons(
-            Gates::new(&mut rng, s),
-            GCons(Gates::new(&mut rng, s), GEnd),
-        );
-        Self::assemble(seed, config, gates, layer(i, layer(i, End)))
+        let i = config.init;
+        net2(
+            seed,
+            config,
+            (config.check(), config.offset_std),
+            layer(i, layer(i, End)),
+        )
     }
 }
 
@@ -501,24 +449,10 @@ impl<
     const N: usize,
 > Gln3<D, B, H1, H2, K, C, N>
 {
-    /// A network with hyperplanes drawn from `seed` and weights set by `config.init`: see
-    /// [`Gln1::new`](Net::new) (a `const fn`; a bad shape is a compile error).
+    /// As [`Gln1::new`](Net::new): `const`, a bad shape is a compile error.
     pub const fn new(seed: u64, config: Config) -> Self {
-        const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
-        const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
-        let (mut rng, s, i) = (
-            start::<D, B, K, C, N>(seed, &config),
-            config.offset_std,
-            config.init,
-        );
-        let gates = GCons(
-            Gates::new(&mut rng, s),
-            GCons(
-                Gates::new(&mut rng, s),
-                GCons(Gates::new(&mut rng, s), GEnd),
-            ),
-        );
-        Self::assemble(seed, config, gates, layer(i, layer(i, layer(i, End))))
+        let (i, valid) = (config.init, (config.check(), config.offset_std));
+        net3(seed, config, valid, layer(i, layer(i, layer(i, End))))
     }
 }
 
@@ -533,31 +467,13 @@ impl<
     const N: usize,
 > Gln4<D, B, H1, H2, H3, K, C, N>
 {
-    /// A network with hyperplanes drawn from `seed` and weights set by `config.init`: see
-    /// [`Gln1::new`](Net::new) (a `const fn`; a bad shape is a compile error).
+    /// As [`Gln1::new`](Net::new): `const`, a bad shape is a compile error.
     pub const fn new(seed: u64, config: Config) -> Self {
-        const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
-        const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
-        const { assert!(H3 > 0, "H3 (a hidden width) must be at least 1") }
-        let (mut rng, s, i) = (
-            start::<D, B, K, C, N>(seed, &config),
-            config.offset_std,
-            config.init,
-        );
-        let gates = GCons(
-            Gates::new(&mut rng, s),
-            GCons(
-                Gates::new(&mut rng, s),
-                GCons(
-                    Gates::new(&mut rng, s),
-                    GCons(Gates::new(&mut rng, s), GEnd),
-                ),
-            ),
-        );
-        Self::assemble(
+        let (i, valid) = (config.init, (config.check(), config.offset_std));
+        net4(
             seed,
             config,
-            gates,
+            valid,
             layer(i, layer(i, layer(i, layer(i, End)))),
         )
     }
@@ -569,6 +485,8 @@ mod tests {
     use crate::Persist;
     use crate::config::{LearningRate, WeightInit};
     use crate::math::logit;
+    use crate::net::gates::{GCons, GEnd, Gates};
+    use crate::rng::SplitMix64;
 
     /// A straightforward GLN written from the formulas (f64 mixing, no blocking, no bound
     /// trick), sharing only the hyperplanes with the model under test.
@@ -667,16 +585,14 @@ mod tests {
     /// A depth the crate does not name costs an alias and a constructor, nothing else: this
     /// five-layer model learns, explains, saves and loads through the generic code.
     type Gln5<const D: usize, const B: usize, const H: usize, const K: usize, const C: usize> =
-        Net<Bernoulli, D, B, Cons<Bernoulli, K, C, B, H, Gln4Rest<H, K, C>>>;
-    type Gln4Rest<const H: usize, const K: usize, const C: usize> =
-        Cons<Bernoulli, K, C, H, H, Gln3Rest<H, H, H, K, C>>;
+        Net<Bernoulli, D, B, Cons<Bernoulli, K, C, B, H, Layers4<Bernoulli, K, C, H, H, H, H>>>;
 
     impl<const D: usize, const B: usize, const H: usize, const K: usize, const C: usize>
         Gln5<D, B, H, K, C>
     {
         const fn new(seed: u64, config: Config) -> Self {
             let (mut rng, s, i) = (
-                start::<D, B, K, C, 1>(seed, &config),
+                crate::net::start::<D, B, K, C, 1>(seed, config.check()),
                 config.offset_std,
                 config.init,
             );

@@ -13,9 +13,11 @@ use crate::config::LearningRate;
 use crate::error::check_finite;
 use crate::explain::Explanation;
 use crate::math::{abs, clamp};
-use crate::net::gates::{GCons, GEnd, GateStack, Gates};
-use crate::net::{Cons, End, Family, ModelConfig, Net, Stack, check_shape};
-use crate::rng::SplitMix64;
+use crate::net::gates::{GCons, GateStack};
+use crate::net::{
+    Cons, End, Family, Layers1, Layers2, Layers3, Layers4, Model, ModelConfig, Net, Stack, net1,
+    net2, net3, net4,
+};
 
 /// The Gaussian family: a neuron mixes Gaussians by a weighted product and learns the
 /// negative log-likelihood of the target (see [`Family`] for the role of each item).
@@ -379,10 +381,13 @@ impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>>
 }
 
 /// What every Gaussian GLN ([`GaussianGln1`] to [`GaussianGln4`]) can do, for code that is
-/// generic over the depth: side-information size `D`, base Gaussians `B`, heads `N`.
+/// generic over the depth: side-information size `D`, base Gaussians `B`, heads `N` (with
+/// what every model does, from [`Model`]).
 ///
 /// Each method forwards to the inherent method of the same name.
-pub trait GaussianNetwork<const D: usize, const B: usize, const N: usize> {
+pub trait GaussianNetwork<const D: usize, const B: usize, const N: usize>:
+    Model<Config = GaussianConfig>
+{
     /// See [`Net::predict_all`].
     fn predict_all(&self, x: &GaussianInput<'_, D, B>) -> [Gaussian; N];
     /// See [`Net::learn_targets`].
@@ -403,16 +408,6 @@ pub trait GaussianNetwork<const D: usize, const B: usize, const N: usize> {
         x: &GaussianInput<'_, D, B>,
         target: &mut dyn FnMut(usize, &Gaussian) -> f32,
     ) -> Result<[Gaussian; N], Error>;
-    /// See [`Net::for_each_weight`].
-    fn for_each_weight(&self, f: &mut dyn FnMut(f32));
-    /// See [`Net::fingerprint`].
-    fn fingerprint(&self) -> u64;
-    /// See [`Net::steps`].
-    fn steps(&self) -> u64;
-    /// See [`Net::config`].
-    fn config(&self) -> &GaussianConfig;
-    /// See [`Net::reset`].
-    fn reset(&mut self);
     /// A fresh network: the same as the alias's `new` (not `const`: trait methods cannot
     /// be).
     ///
@@ -443,21 +438,6 @@ impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>, const N: us
     ) -> Result<[Gaussian; N], Error> {
         Self::learn_with(self, x, target)
     }
-    fn for_each_weight(&self, f: &mut dyn FnMut(f32)) {
-        Self::for_each_weight(self, f)
-    }
-    fn fingerprint(&self) -> u64 {
-        Self::fingerprint(self)
-    }
-    fn steps(&self) -> u64 {
-        Self::steps(self)
-    }
-    fn config(&self) -> &GaussianConfig {
-        Self::config(self)
-    }
-    fn reset(&mut self) {
-        Self::reset(self)
-    }
     // The documented panic (as `new`) for an invalid config.
     #[allow(clippy::panic)]
     fn build(seed: u64, config: GaussianConfig) -> Self {
@@ -480,21 +460,6 @@ impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>, const N: us
     }
 }
 
-/// The shape checks every alias shares, the config check (a panic, at compile time in a
-/// `const` context) and the generator the hyperplanes are drawn from.
-// The documented panic of `new` for an invalid config (a build error in a `static`).
-#[allow(clippy::panic)]
-const fn start<const D: usize, const B: usize, const K: usize, const C: usize, const N: usize>(
-    seed: u64,
-    config: &GaussianConfig,
-) -> SplitMix64 {
-    check_shape::<D, B, K, C, N>();
-    if let Err(Error::InvalidConfig(why)) = config.check() {
-        panic!("{}", why);
-    }
-    SplitMix64::new(seed)
-}
-
 /// One layer of `OUT` neurons over `IN` inputs, every weight `1/m`, then `rest`.
 const fn layer<const K: usize, const C: usize, const IN: usize, const OUT: usize, R>(
     rest: R,
@@ -512,7 +477,7 @@ pub type GaussianGln1<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<GaussianFamily, D, B, Cons<GaussianFamily, K, C, B, 1, End>, N>;
+> = Net<GaussianFamily, D, B, Layers1<GaussianFamily, K, C, B>, N>;
 
 /// A two-layer Gaussian GLN: `[H1, 1]` per head.
 ///
@@ -525,7 +490,7 @@ pub type GaussianGln2<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<GaussianFamily, D, B, Cons<GaussianFamily, K, C, B, H1, Top<H1, K, C>>, N>;
+> = Net<GaussianFamily, D, B, Layers2<GaussianFamily, K, C, B, H1>, N>;
 
 /// A three-layer Gaussian GLN: `[H1, H2, 1]` per head.
 ///
@@ -555,13 +520,7 @@ pub type GaussianGln3<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<
-    GaussianFamily,
-    D,
-    B,
-    Cons<GaussianFamily, K, C, B, H1, Cons<GaussianFamily, K, C, H1, H2, Top<H2, K, C>>>,
-    N,
->;
+> = Net<GaussianFamily, D, B, Layers3<GaussianFamily, K, C, B, H1, H2>, N>;
 
 /// A four-layer Gaussian GLN: `[H1, H2, H3, 1]` per head.
 ///
@@ -577,23 +536,7 @@ pub type GaussianGln4<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<
-    GaussianFamily,
-    D,
-    B,
-    Cons<
-        GaussianFamily,
-        K,
-        C,
-        B,
-        H1,
-        Cons<GaussianFamily, K, C, H1, H2, Cons<GaussianFamily, K, C, H2, H3, Top<H3, K, C>>>,
-    >,
-    N,
->;
-
-/// The output layer (one neuron over `IN` inputs).
-type Top<const IN: usize, const K: usize, const C: usize> = Cons<GaussianFamily, K, C, IN, 1, End>;
+> = Net<GaussianFamily, D, B, Layers4<GaussianFamily, K, C, B, H1, H2, H3>, N>;
 
 impl<const D: usize, const B: usize, const K: usize, const C: usize, const N: usize>
     GaussianGln1<D, B, K, C, N>
@@ -608,9 +551,12 @@ impl<const D: usize, const B: usize, const K: usize, const C: usize, const N: us
     /// `config` (see [`GaussianConfig::check`]) panics: at compile time in a `const`
     /// context, at run time otherwise (use [`Net::try_new`] to get an error).
     pub const fn new(seed: u64, config: GaussianConfig) -> Self {
-        let (mut rng, s) = (start::<D, B, K, C, N>(seed, &config), config.offset_std);
-        let gates = GCons(Gates::new(&mut rng, s), GEnd);
-        Self::assemble(seed, config, gates, layer(End))
+        net1(
+            seed,
+            config,
+            (config.check(), config.offset_std),
+            layer(End),
+        )
     }
 }
 
@@ -623,16 +569,14 @@ impl<
     const N: usize,
 > GaussianGln2<D, B, H1, K, C, N>
 {
-    /// A network with hyperplanes drawn from `seed` and every weight `1/m`: see
-    /// [`GaussianGln1::new`](Net::new) (a `const fn`; a bad shape is a compile error).
+    /// As [`GaussianGln1::new`](Net::new): `const`, a bad shape is a compile error.
     pub const fn new(seed: u64, config: GaussianConfig) -> Self {
-        const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
-        let (mut rng, s) = (start::<D, B, K, C, N>(seed, &config), config.offset_std);
-        let gates = GCons(
-            Gates::new(&mut rng, s),
-            GCons(Gates::new(&mut rng, s), GEnd),
-        );
-        Self::assemble(seed, config, gates, layer(layer(End)))
+        net2(
+            seed,
+            config,
+            (config.check(), config.offset_std),
+            layer(layer(End)),
+        )
     }
 }
 
@@ -646,20 +590,14 @@ impl<
     const N: usize,
 > GaussianGln3<D, B, H1, H2, K, C, N>
 {
-    /// A network with hyperplanes drawn from `seed` and every weight `1/m`: see
-    /// [`GaussianGln1::new`](Net::new) (a `const fn`; a bad shape is a compile error).
+    /// As [`GaussianGln1::new`](Net::new): `const`, a bad shape is a compile error.
     pub const fn new(seed: u64, config: GaussianConfig) -> Self {
-        const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
-        const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
-        let (mut rng, s) = (start::<D, B, K, C, N>(seed, &config), config.offset_std);
-        let gates = GCons(
-            Gates::new(&mut rng, s),
-            GCons(
-                Gates::new(&mut rng, s),
-                GCons(Gates::new(&mut rng, s), GEnd),
-            ),
-        );
-        Self::assemble(seed, config, gates, layer(layer(layer(End))))
+        net3(
+            seed,
+            config,
+            (config.check(), config.offset_std),
+            layer(layer(layer(End))),
+        )
     }
 }
 
@@ -674,24 +612,10 @@ impl<
     const N: usize,
 > GaussianGln4<D, B, H1, H2, H3, K, C, N>
 {
-    /// A network with hyperplanes drawn from `seed` and every weight `1/m`: see
-    /// [`GaussianGln1::new`](Net::new) (a `const fn`; a bad shape is a compile error).
+    /// As [`GaussianGln1::new`](Net::new): `const`, a bad shape is a compile error.
     pub const fn new(seed: u64, config: GaussianConfig) -> Self {
-        const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
-        const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
-        const { assert!(H3 > 0, "H3 (a hidden width) must be at least 1") }
-        let (mut rng, s) = (start::<D, B, K, C, N>(seed, &config), config.offset_std);
-        let gates = GCons(
-            Gates::new(&mut rng, s),
-            GCons(
-                Gates::new(&mut rng, s),
-                GCons(
-                    Gates::new(&mut rng, s),
-                    GCons(Gates::new(&mut rng, s), GEnd),
-                ),
-            ),
-        );
-        Self::assemble(seed, config, gates, layer(layer(layer(layer(End)))))
+        let valid = (config.check(), config.offset_std);
+        net4(seed, config, valid, layer(layer(layer(layer(End)))))
     }
 }
 

@@ -21,6 +21,7 @@ use crate::Error;
 use crate::config::LearningRate;
 use crate::hash::Fnv1a;
 use crate::rng::SplitMix64;
+use gates::Gates;
 
 /// What differs between the Bernoulli and the Gaussian GLN: the layer type, what a neuron
 /// takes in and puts out, its update, the backward sweep of `explain`, and the
@@ -69,6 +70,14 @@ pub trait Family: Copy + PartialEq + core::fmt::Debug + 'static {
     /// The name of the family's models (for `Debug`).
     const NAME: &'static str;
 
+    /// `Ok` for a configuration this family can use (by default
+    /// [`ModelConfig::validate`]; the integer family adds the bounds of its formats).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the value out of range.
+    fn check(config: &Self::Config) -> Result<(), Error> {
+        config.validate()
+    }
     /// A layer with every weight at its initial value.
     fn new_layer<const IN: usize, const OUT: usize, const C: usize>(
         config: &Self::Config,
@@ -163,20 +172,212 @@ pub struct Net<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, con
     pub(crate) cache: F::Cache,
 }
 
-/// Checks the shape parameters every alias shares (a compile error when one is bad).
-pub(crate) const fn check_shape<
+/// Checks the shape parameters every alias shares (a compile error when one is bad) and the
+/// configuration (`valid`, its check: a panic, at compile time in a `const` context), and
+/// returns the generator the hyperplanes are drawn from.
+// The documented panic of the aliases' `new` for an invalid config.
+#[allow(clippy::panic)]
+pub(crate) const fn start<
     const D: usize,
     const B: usize,
     const K: usize,
     const C: usize,
     const N: usize,
->() {
+>(
+    seed: u64,
+    valid: Result<(), Error>,
+) -> SplitMix64 {
     const {
         assert!(D > 0, "D (side-information size) must be at least 1");
         assert!(B > 0, "B (base-input size) must be at least 1");
         assert!(N > 0, "N (number of heads/classes) must be at least 1");
         assert!(K <= 16, "K (halfspaces per neuron) must be at most 16");
         assert!(C == 1 << K, "C (contexts per neuron) must be 2^K");
+    }
+    if let Err(Error::InvalidConfig(why)) = valid {
+        panic!("{}", why);
+    }
+    SplitMix64::new(seed)
+}
+
+/// The layers of one head, `[1]` (the output neuron over `IN` inputs): what the aliases
+/// [`Gln1`](crate::Gln1) ... name.
+pub type Layers1<F, const K: usize, const C: usize, const IN: usize> = Cons<F, K, C, IN, 1, End>;
+/// `[W1, 1]`.
+pub type Layers2<F, const K: usize, const C: usize, const IN: usize, const W1: usize> =
+    Cons<F, K, C, IN, W1, Layers1<F, K, C, W1>>;
+/// `[W1, W2, 1]`.
+pub type Layers3<
+    F,
+    const K: usize,
+    const C: usize,
+    const IN: usize,
+    const W1: usize,
+    const W2: usize,
+> = Cons<F, K, C, IN, W1, Layers2<F, K, C, W1, W2>>;
+/// `[W1, W2, W3, 1]`.
+pub type Layers4<
+    F,
+    const K: usize,
+    const C: usize,
+    const IN: usize,
+    const W1: usize,
+    const W2: usize,
+    const W3: usize,
+> = Cons<F, K, C, IN, W1, Layers3<F, K, C, W1, W2, W3>>;
+
+/// The `f32` gating of four layers (what [`net4`] draws).
+type F32Gates4<const D: usize, const H1: usize, const H2: usize, const H3: usize, const K: usize> =
+    GCons<D, H1, K, GCons<D, H2, K, GCons<D, H3, K, GCons<D, 1, K, GEnd>>>>;
+
+/// The construction shared by both families' aliases, one `const fn` per depth: checks the
+/// shape and the configuration (`valid`), draws the gates of every layer in order from `seed`
+/// with offset spread `spread`, and puts them together with `head` (the family's layers at
+/// their initial weights).
+pub(crate) const fn net1<
+    F: Family,
+    const D: usize,
+    const B: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize,
+>(
+    seed: u64,
+    config: F::Config,
+    (valid, spread): (Result<(), Error>, f32),
+    head: Layers1<F, K, C, B>,
+) -> Net<F, D, B, Layers1<F, K, C, B>, N>
+where
+    Layers1<F, K, C, B>: Stack<F, D, B, Gates = GCons<D, 1, K, GEnd>>,
+{
+    let mut rng = start::<D, B, K, C, N>(seed, valid);
+    let gates = GCons(Gates::new(&mut rng, spread), GEnd);
+    Net::assemble(seed, config, gates, head)
+}
+
+/// [`net1`] for `[H1, 1]`.
+pub(crate) const fn net2<
+    F: Family,
+    const D: usize,
+    const B: usize,
+    const H1: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize,
+>(
+    seed: u64,
+    config: F::Config,
+    (valid, spread): (Result<(), Error>, f32),
+    head: Layers2<F, K, C, B, H1>,
+) -> Net<F, D, B, Layers2<F, K, C, B, H1>, N>
+where
+    Layers2<F, K, C, B, H1>: Stack<F, D, B, Gates = GCons<D, H1, K, GCons<D, 1, K, GEnd>>>,
+{
+    const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
+    let mut rng = start::<D, B, K, C, N>(seed, valid);
+    let g1 = Gates::new(&mut rng, spread);
+    let gates = GCons(g1, GCons(Gates::new(&mut rng, spread), GEnd));
+    Net::assemble(seed, config, gates, head)
+}
+
+/// [`net1`] for `[H1, H2, 1]`.
+pub(crate) const fn net3<
+    F: Family,
+    const D: usize,
+    const B: usize,
+    const H1: usize,
+    const H2: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize,
+>(
+    seed: u64,
+    config: F::Config,
+    (valid, spread): (Result<(), Error>, f32),
+    head: Layers3<F, K, C, B, H1, H2>,
+) -> Net<F, D, B, Layers3<F, K, C, B, H1, H2>, N>
+where
+    Layers3<F, K, C, B, H1, H2>:
+        Stack<F, D, B, Gates = GCons<D, H1, K, GCons<D, H2, K, GCons<D, 1, K, GEnd>>>>,
+{
+    const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
+    const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
+    let mut rng = start::<D, B, K, C, N>(seed, valid);
+    let (g1, g2) = (Gates::new(&mut rng, spread), Gates::new(&mut rng, spread));
+    let gates = GCons(g1, GCons(g2, GCons(Gates::new(&mut rng, spread), GEnd)));
+    Net::assemble(seed, config, gates, head)
+}
+
+/// [`net1`] for `[H1, H2, H3, 1]`.
+pub(crate) const fn net4<
+    F: Family,
+    const D: usize,
+    const B: usize,
+    const H1: usize,
+    const H2: usize,
+    const H3: usize,
+    const K: usize,
+    const C: usize,
+    const N: usize,
+>(
+    seed: u64,
+    config: F::Config,
+    (valid, spread): (Result<(), Error>, f32),
+    head: Layers4<F, K, C, B, H1, H2, H3>,
+) -> Net<F, D, B, Layers4<F, K, C, B, H1, H2, H3>, N>
+where
+    Layers4<F, K, C, B, H1, H2, H3>: Stack<F, D, B, Gates = F32Gates4<D, H1, H2, H3, K>>,
+{
+    const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
+    const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
+    const { assert!(H3 > 0, "H3 (a hidden width) must be at least 1") }
+    let mut rng = start::<D, B, K, C, N>(seed, valid);
+    let (g1, g2) = (Gates::new(&mut rng, spread), Gates::new(&mut rng, spread));
+    let g3 = Gates::new(&mut rng, spread);
+    let gates = GCons(
+        g1,
+        GCons(g2, GCons(g3, GCons(Gates::new(&mut rng, spread), GEnd))),
+    );
+    Net::assemble(seed, config, gates, head)
+}
+
+/// What every GLN of either family and any depth does the same way, for code that is
+/// generic over the model: the supertrait of [`Network`](crate::Network) and
+/// [`GaussianNetwork`](crate::gaussian::GaussianNetwork). Each method forwards to the
+/// inherent method of the same name.
+pub trait Model {
+    /// The family's configuration.
+    type Config;
+    /// See [`Net::for_each_weight`].
+    fn for_each_weight(&self, f: &mut dyn FnMut(f32));
+    /// See [`Net::fingerprint`].
+    fn fingerprint(&self) -> u64;
+    /// See [`Net::steps`].
+    fn steps(&self) -> u64;
+    /// See [`Net::config`].
+    fn config(&self) -> &Self::Config;
+    /// See [`Net::reset`].
+    fn reset(&mut self);
+}
+
+impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usize> Model
+    for Net<F, D, B, S, N>
+{
+    type Config = F::Config;
+    fn for_each_weight(&self, f: &mut dyn FnMut(f32)) {
+        Self::for_each_weight(self, f)
+    }
+    fn fingerprint(&self) -> u64 {
+        Self::fingerprint(self)
+    }
+    fn steps(&self) -> u64 {
+        Self::steps(self)
+    }
+    fn config(&self) -> &F::Config {
+        Self::config(self)
+    }
+    fn reset(&mut self) {
+        Self::reset(self)
     }
 }
 
@@ -220,7 +421,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     /// # Errors
     /// [`Error::InvalidConfig`] naming the value out of range.
     pub fn try_new(seed: u64, config: F::Config) -> Result<Self, Error> {
-        config.validate()?;
+        F::check(&config)?;
         let mut rng = SplitMix64::new(seed);
         let gates = S::Gates::draw(&mut rng, config.offset_std());
         Ok(Self::assemble(seed, config, gates, S::fresh(&config)))

@@ -14,19 +14,22 @@
 //!   updated, as in the `f32` GLN.
 //!
 //! So the same seed and stream give the same weights on every target by construction. The
-//! learning rate is the `f32` schedule of [`Config`] (one multiply per layer and head,
-//! converted to Q24), and the configuration's bounds are converted once ([`QConfig`]).
+//! configuration is the [`Config`] of the `f32` GLN, with `eps ≥` [`MIN_EPS`] and `beta ≤`
+//! [`MAX_BETA`] (checked at construction); its bounds are converted once, at construction
+//! ([`QClip::of`]), and its learning rate is the `f32` schedule (one multiply per layer and
+//! head, converted to Q24).
 //!
 //! ```
-//! use gln::quant::{QConfig, QGln2, QInput};
+//! use gln::Config;
+//! use gln::quant::{QGln2, QInput};
 //!
 //! // 3 features in Q10 (z · 1024), layers [8, 1], 2 halfspaces: 160 bytes of weights.
 //! type Model = QGln2<3, 3, 8, 2, 4>;
-//! static MODEL: Model = Model::new(42, QConfig::DEFAULT);
+//! static MODEL: Model = Model::new(42, Config::DEFAULT);
 //! let mut model = MODEL.clone();
 //! let x = QInput::from_side(&[512, -300, 2048]);
-//! let p_before = model.learn(&x, true); // Q16
-//! assert!(p_before > 0 && p_before < 65536);
+//! let p_before = model.learn(&x, true); // Q16: p · 65536
+//! assert!(model.predict(&x) > p_before); // it learned
 //! ```
 
 pub mod fixed;
@@ -36,7 +39,7 @@ mod gates;
 mod input;
 mod layer;
 
-pub use config::QConfig;
+pub use config::{MAX_BETA, MIN_EPS, check};
 #[doc(hidden)] // the gating of a stack: named by `Stack::Gates`, never by a user
 pub use gates::{QGCons, QGates};
 pub use input::QInput;
@@ -48,8 +51,7 @@ use crate::error::Error;
 use crate::input::Input;
 use crate::math::argmax;
 use crate::net::gates::GEnd;
-use crate::net::{Cons, End, Family, GateStack, Net, Stack, check_shape};
-use crate::rng::SplitMix64;
+use crate::net::{Cons, End, Family, GateStack, Layers1, Layers2, Layers3, Layers4, Net, Stack};
 use fixed::{PROB_ONE, PROB_SHIFT, RATE_SHIFT, clamp_sym, round_sat, squash};
 
 /// The integer Bernoulli family: a neuron outputs the Q12 logit of its clipped Q12 input
@@ -76,19 +78,23 @@ impl Family for QBernoulli {
     type Params = QClip;
     type Back<const W: usize> = ();
     type Acc = ();
-    type Config = QConfig;
-    type Cache = ();
+    type Config = Config;
+    /// The configuration's bounds in fixed point (`logit` 0 until computed).
+    type Cache = QClip;
     const BIASES: usize = 1;
     const MIX_MACS: usize = 1;
     const UPDATE_MACS: usize = 1;
     const BLANK: i32 = 0;
-    const NO_CACHE: () = ();
+    const NO_CACHE: QClip = QClip { logit: 0, beta: 0 };
     const NAME: &'static str = "QGln";
 
+    fn check(config: &Config) -> Result<(), Error> {
+        check(config)
+    }
     fn new_layer<const IN: usize, const OUT: usize, const C: usize>(
-        config: &QConfig,
+        config: &Config,
     ) -> QLayer<IN, OUT, C> {
-        QLayer::new(config.config().init)
+        QLayer::new(config.init)
     }
     #[inline(always)]
     fn forward<const IN: usize, const OUT: usize, const C: usize>(
@@ -158,7 +164,7 @@ impl<const D: usize, const B: usize, S: Stack<QBernoulli, D, B>, const N: usize>
     /// Probability (Q16, `p · 65536`) of each head (class) for `x`. No learning, no
     /// mutation. Cannot fail: every value of a [`QInput`] is valid.
     pub fn predict_all(&self, x: &QInput<D, B>) -> [u16; N] {
-        let clip = self.config.clip();
+        let clip = self.clip();
         let base = clip_all(&x.base_logits().map(i32::from), clip.logit);
         self.outputs(x.side(), &base, &clip)
             .map(|s| output_probability(s, &clip))
@@ -179,7 +185,10 @@ impl<const D: usize, const B: usize, S: Stack<QBernoulli, D, B>, const N: usize>
     /// Learns one sample with a target for every head; returns each head's probability
     /// (Q16) *before* the update. Cannot fail; every weight stays within `±beta`.
     pub fn learn_targets(&mut self, x: &QInput<D, B>, targets: &[bool; N]) -> [u16; N] {
-        let clip = self.config.clip();
+        if self.cache.logit == 0 {
+            self.cache = QClip::of(&self.config);
+        }
+        let clip = self.cache;
         let base = clip_all(&x.base_logits().map(i32::from), clip.logit);
         let y = targets.map(|t| if t { 1.0 } else { 0.0 });
         self.learn_outputs(x.side(), &base, &y, &clip)
@@ -197,6 +206,16 @@ impl<const D: usize, const B: usize, S: Stack<QBernoulli, D, B>, const N: usize>
         }
         let targets: [bool; N] = core::array::from_fn(|i| i == label);
         Ok(self.learn_targets(x, &targets))
+    }
+
+    /// The configuration's bounds in fixed point: cached by `new` and by the first `learn`
+    /// (a model from `try_new` or a load computes them until then).
+    pub fn clip(&self) -> QClip {
+        if self.cache.logit == 0 {
+            QClip::of(&self.config)
+        } else {
+            self.cache
+        }
     }
 }
 
@@ -237,29 +256,23 @@ impl<const D: usize, const B: usize, S: Stack<QBernoulli, D, B>, const N: usize>
     fn predict_class(&self, x: &Input<'_, D, B>) -> usize {
         argmax(&Network::predict_all(self, x))
     }
-    fn for_each_weight(&self, f: &mut dyn FnMut(f32)) {
-        Self::for_each_weight(self, f)
-    }
-    fn fingerprint(&self) -> u64 {
-        Self::fingerprint(self)
-    }
-    fn steps(&self) -> u64 {
-        Self::steps(self)
-    }
-    fn config(&self) -> &Config {
-        self.config.config()
-    }
-    fn reset(&mut self) {
-        Self::reset(self)
-    }
 }
 
-/// The shape checks every alias shares and the generator the hyperplanes are drawn from.
+/// The shape checks every alias shares, the configuration check (a panic, at compile time in
+/// a `const` context) and the generator the hyperplanes are drawn from.
 const fn start<const D: usize, const B: usize, const K: usize, const C: usize, const N: usize>(
     seed: u64,
-) -> SplitMix64 {
-    check_shape::<D, B, K, C, N>();
-    SplitMix64::new(seed)
+    config: &Config,
+) -> crate::rng::SplitMix64 {
+    crate::net::start::<D, B, K, C, N>(seed, check(config))
+}
+
+/// `net` with its fixed-point bounds cached (what every alias's `new` returns).
+const fn cached<const D: usize, const B: usize, S: Stack<QBernoulli, D, B>, const N: usize>(
+    mut net: Net<QBernoulli, D, B, S, N>,
+) -> Net<QBernoulli, D, B, S, N> {
+    net.cache = QClip::of(&net.config);
+    net
 }
 
 /// One layer of `OUT` neurons over `IN` inputs at `init`, then `rest`.
@@ -272,7 +285,7 @@ const fn layer<const K: usize, const C: usize, const IN: usize, const OUT: usize
 
 /// A one-layer integer GLN (parameters as [`Gln1`](crate::Gln1)).
 pub type QGln1<const D: usize, const B: usize, const K: usize, const C: usize, const N: usize = 1> =
-    Net<QBernoulli, D, B, Cons<QBernoulli, K, C, B, 1, End>, N>;
+    Net<QBernoulli, D, B, Layers1<QBernoulli, K, C, B>, N>;
 
 /// A two-layer integer GLN, `[H1, 1]` per head (parameters as [`Gln2`](crate::Gln2)).
 pub type QGln2<
@@ -282,7 +295,7 @@ pub type QGln2<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<QBernoulli, D, B, Cons<QBernoulli, K, C, B, H1, QRest1<H1, K, C>>, N>;
+> = Net<QBernoulli, D, B, Layers2<QBernoulli, K, C, B, H1>, N>;
 
 /// A three-layer integer GLN, `[H1, H2, 1]` per head (parameters as [`Gln3`](crate::Gln3)).
 pub type QGln3<
@@ -293,7 +306,7 @@ pub type QGln3<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<QBernoulli, D, B, Cons<QBernoulli, K, C, B, H1, QRest2<H1, H2, K, C>>, N>;
+> = Net<QBernoulli, D, B, Layers3<QBernoulli, K, C, B, H1, H2>, N>;
 
 /// A four-layer integer GLN, `[H1, H2, H3, 1]` per head (parameters as
 /// [`Gln4`](crate::Gln4)).
@@ -306,16 +319,7 @@ pub type QGln4<
     const K: usize,
     const C: usize,
     const N: usize = 1,
-> = Net<QBernoulli, D, B, Cons<QBernoulli, K, C, B, H1, QRest3<H1, H2, H3, K, C>>, N>;
-
-/// The output layer over `H` inputs.
-type QRest1<const H: usize, const K: usize, const C: usize> = Cons<QBernoulli, K, C, H, 1, End>;
-/// A hidden layer of `H2` over `H1` inputs, then the output layer.
-type QRest2<const H1: usize, const H2: usize, const K: usize, const C: usize> =
-    Cons<QBernoulli, K, C, H1, H2, QRest1<H2, K, C>>;
-/// Two hidden layers, then the output layer.
-type QRest3<const H1: usize, const H2: usize, const H3: usize, const K: usize, const C: usize> =
-    Cons<QBernoulli, K, C, H1, H2, QRest2<H2, H3, K, C>>;
+> = Net<QBernoulli, D, B, Layers4<QBernoulli, K, C, B, H1, H2, H3>, N>;
 
 impl<const D: usize, const B: usize, const K: usize, const C: usize, const N: usize>
     QGln1<D, B, K, C, N>
@@ -324,14 +328,18 @@ impl<const D: usize, const B: usize, const K: usize, const C: usize, const N: us
     /// the same seed, rounded) and weights set by the configuration's `init`. A `const fn`,
     /// so a model can be built at compile time into a `static`; a bad shape is a compile
     /// error.
-    pub const fn new(seed: u64, config: QConfig) -> Self {
+    ///
+    /// # Panics
+    /// For a `config` that [`check`] rejects: at compile time in a `const` context (use
+    /// [`Net::try_new`] to get an error instead).
+    pub const fn new(seed: u64, config: Config) -> Self {
         let (mut rng, s, i) = (
-            start::<D, B, K, C, N>(seed),
-            config.config().offset_std,
-            config.config().init,
+            start::<D, B, K, C, N>(seed, &config),
+            config.offset_std,
+            config.init,
         );
         let gates = QGCons(QGates::new(&mut rng, s), GEnd);
-        Self::assemble(seed, config, gates, layer(i, End))
+        cached(Self::assemble(seed, config, gates, layer(i, End)))
     }
 }
 
@@ -345,16 +353,16 @@ impl<
 > QGln2<D, B, H1, K, C, N>
 {
     /// See [`QGln1::new`](Net::new).
-    pub const fn new(seed: u64, config: QConfig) -> Self {
+    pub const fn new(seed: u64, config: Config) -> Self {
         const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
         let (mut rng, s, i) = (
-            start::<D, B, K, C, N>(seed),
-            config.config().offset_std,
-            config.config().init,
+            start::<D, B, K, C, N>(seed, &config),
+            config.offset_std,
+            config.init,
         );
         let g1 = QGates::new(&mut rng, s);
         let gates = QGCons(g1, QGCons(QGates::new(&mut rng, s), GEnd));
-        Self::assemble(seed, config, gates, layer(i, layer(i, End)))
+        cached(Self::assemble(seed, config, gates, layer(i, layer(i, End))))
     }
 }
 
@@ -369,18 +377,23 @@ impl<
 > QGln3<D, B, H1, H2, K, C, N>
 {
     /// See [`QGln1::new`](Net::new).
-    pub const fn new(seed: u64, config: QConfig) -> Self {
+    pub const fn new(seed: u64, config: Config) -> Self {
         const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
         const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
         let (mut rng, s, i) = (
-            start::<D, B, K, C, N>(seed),
-            config.config().offset_std,
-            config.config().init,
+            start::<D, B, K, C, N>(seed, &config),
+            config.offset_std,
+            config.init,
         );
         let g1 = QGates::new(&mut rng, s);
         let g2 = QGates::new(&mut rng, s);
         let gates = QGCons(g1, QGCons(g2, QGCons(QGates::new(&mut rng, s), GEnd)));
-        Self::assemble(seed, config, gates, layer(i, layer(i, layer(i, End))))
+        cached(Self::assemble(
+            seed,
+            config,
+            gates,
+            layer(i, layer(i, layer(i, End))),
+        ))
     }
 }
 
@@ -396,14 +409,14 @@ impl<
 > QGln4<D, B, H1, H2, H3, K, C, N>
 {
     /// See [`QGln1::new`](Net::new).
-    pub const fn new(seed: u64, config: QConfig) -> Self {
+    pub const fn new(seed: u64, config: Config) -> Self {
         const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
         const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
         const { assert!(H3 > 0, "H3 (a hidden width) must be at least 1") }
         let (mut rng, s, i) = (
-            start::<D, B, K, C, N>(seed),
-            config.config().offset_std,
-            config.config().init,
+            start::<D, B, K, C, N>(seed, &config),
+            config.offset_std,
+            config.init,
         );
         let g1 = QGates::new(&mut rng, s);
         let g2 = QGates::new(&mut rng, s);
@@ -411,6 +424,6 @@ impl<
         let g4 = QGCons(QGates::new(&mut rng, s), GEnd);
         let gates = QGCons(g1, QGCons(g2, QGCons(g3, g4)));
         let head = layer(i, layer(i, layer(i, layer(i, End))));
-        Self::assemble(seed, config, gates, head)
+        cached(Self::assemble(seed, config, gates, head))
     }
 }

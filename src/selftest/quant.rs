@@ -11,7 +11,7 @@
 
 use super::{NotFresh, Report};
 use crate::hash::Fnv1a;
-use crate::quant::{QConfig, QGln3, QInput, fixed};
+use crate::quant::{QGln3, QInput, fixed};
 use crate::rng::SplitMix64;
 use crate::{Config, LearningRate, Schedule, StepScale};
 
@@ -30,8 +30,9 @@ pub const STREAM_SEED: u64 = 0x5145_4e53_4f52_5332;
 
 /// The configuration: that of the [`bernoulli`](super::bernoulli) scenario (a small weight
 /// box, a hyperbolic rate with a floor, hidden fan-in scaling).
-pub const CONFIG: QConfig = QConfig::new(Config::DEFAULT.with_beta(0.7).with_learning_rate(
-    LearningRate {
+pub const CONFIG: Config = Config::DEFAULT
+    .with_beta(0.7)
+    .with_learning_rate(LearningRate {
         schedule: Schedule::Hyperbolic {
             a: 0.5,
             b: 0.02,
@@ -39,8 +40,7 @@ pub const CONFIG: QConfig = QConfig::new(Config::DEFAULT.with_beta(0.7).with_lea
         },
         floor: 0.02,
         scale: StepScale::HiddenFanIn { reference: 3.0 },
-    },
-));
+    });
 
 /// Learning steps.
 pub const STEPS: u32 = 512;
@@ -157,7 +157,7 @@ mod tests {
         // Saturated outputs occur: the probability is that of the clip bound.
         let mut again = model();
         let mut rng = SplitMix64::new(STREAM_SEED);
-        let edge = fixed::squash(-CONFIG.clip().logit) as u16;
+        let edge = fixed::squash(-crate::quant::QClip::of(&CONFIG).logit) as u16;
         let mut saturated = 0;
         for t in 1..=STEPS {
             let (z, label) = sample(&mut rng, t);

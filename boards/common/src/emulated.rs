@@ -260,7 +260,7 @@ macro_rules! bench_main {
 }
 
 /// Writes an integer benchmark binary's `main` for one model shape (a `QGln*<D, D, ...>`
-/// with one head), built in a `static` with `QConfig::DEFAULT`.
+/// with one head), built in a `static` with `Config::DEFAULT`.
 #[macro_export]
 macro_rules! qbench_main {
     ($D:literal, $Model:ty) => {
@@ -270,7 +270,7 @@ macro_rules! qbench_main {
             static MODEL: $crate::static_cell::ConstStaticCell<Model> =
                 $crate::static_cell::ConstStaticCell::new(Model::new(
                     7,
-                    $crate::gln::QConfig::DEFAULT,
+                    $crate::gln::Config::DEFAULT,
                 ));
             let shape = $crate::emulated::Shape {
                 name: stringify!($Model),

@@ -7,9 +7,10 @@
 //!   whatever the learning rate;
 //! - the same seed and stream give the same fingerprint; a rejected label changes nothing.
 
+use gln::persist::{PersistError, crc32};
 use gln::quant::{QClip, QGln1, QGln2, QGln3, QGln4, QInput, fixed};
 use gln::selftest::quant as scenario;
-use gln::{Config, Error, Input, LearningRate, Network, Schedule, StepScale, WeightInit};
+use gln::{Config, Error, Input, LearningRate, Network, Persist, Schedule, StepScale, WeightInit};
 use proptest::prelude::*;
 
 /// Which build of the library this test links.
@@ -164,6 +165,57 @@ fn every_depth_learns_and_weights_are_half_the_f32_bytes() {
         size_of::<Q>(),
         size_of::<F>()
     );
+}
+
+#[test]
+fn a_saved_integer_model_loads_back_and_nothing_else_does() {
+    let mut m = Small::new(5, Config::DEFAULT);
+    let stream: Vec<[i16; 4]> = (0..300)
+        .map(|t: i32| core::array::from_fn(|j| ((t * 911 + j as i32 * 3001) % 4000 - 2000) as i16))
+        .collect();
+    for (t, z) in stream.iter().enumerate().take(200) {
+        m.learn_class(&QInput::from_side(z), t % 3).unwrap();
+    }
+    let mut buf = [0u8; Small::SAVED_BYTES];
+    assert_eq!(m.save(&mut buf), Ok(Small::SAVED_BYTES));
+    assert_eq!(
+        u16::from_le_bytes([buf[6], buf[7]]),
+        gln::persist::kind::INTEGER_GLN
+    );
+    let mut back = Small::new(0, Config::DEFAULT.with_beta(1.0));
+    back.load(&buf).unwrap();
+    assert_eq!(back, m);
+    assert_eq!(back.fingerprint(), m.fingerprint());
+    for (t, z) in stream.iter().enumerate().skip(200) {
+        let x = QInput::from_side(z);
+        assert_eq!(back.learn_class(&x, t % 3), m.learn_class(&x, t % 3));
+    }
+    assert_eq!(back.fingerprint(), m.fingerprint());
+    // The f32 GLN of the same shape refuses the bytes, and the integer GLN refuses its.
+    type F32 = gln::Gln3<4, 4, 5, 3, 2, 4, 3>;
+    assert!(matches!(
+        F32::check(&buf),
+        Err(Error::Persist(PersistError::WrongKind { .. }))
+    ));
+    let mut fbuf = [0u8; F32::SAVED_BYTES];
+    F32::new(5, Config::DEFAULT).save(&mut fbuf).unwrap();
+    assert!(matches!(
+        Small::check(&fbuf),
+        Err(Error::Persist(PersistError::WrongKind { .. }))
+    ));
+    // A weight that is not a multiple of 2^-12 (with a valid CRC) is refused, unchanged.
+    let mut bad = buf;
+    let w = f32::from_le_bytes(bad[128..132].try_into().unwrap());
+    bad[128..132].copy_from_slice(&(w + 1.0 / 16384.0).to_le_bytes());
+    let n = bad.len();
+    let crc = crc32(&bad[..n - 4]);
+    bad[n - 4..].copy_from_slice(&crc.to_le_bytes());
+    let before = back.clone();
+    assert!(matches!(
+        back.load(&bad),
+        Err(Error::Persist(PersistError::BadValue { offset: 128, .. }))
+    ));
+    assert_eq!(back, before);
 }
 
 fn rate() -> impl Strategy<Value = LearningRate> {

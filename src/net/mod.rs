@@ -70,6 +70,27 @@ pub trait Family: Copy + PartialEq + core::fmt::Debug + 'static {
     /// The name of the family's models (for `Debug`).
     const NAME: &'static str;
 
+    /// The record kind of the family's saved models, when it is not that of its
+    /// configuration (the integer family shares [`Config`](crate::Config) with the
+    /// Bernoulli one).
+    const KIND: Option<u16> = None;
+    /// Visits the values of `planes` hyperplanes over `D` inputs drawn from `rng` as the
+    /// family's gating stores them, in drawing order (what a saved record's hyperplane hash
+    /// is checked against; by default the `f32` gating's).
+    fn for_each_drawn_plane<const D: usize>(
+        rng: &mut SplitMix64,
+        planes: usize,
+        offset_std: f32,
+        f: &mut impl FnMut(f32),
+    ) {
+        gates::for_each_drawn_value::<D>(rng, planes, offset_std, f);
+    }
+    /// Whether the family's weights can hold the saved weight `w` exactly (all of them by
+    /// default; the integer family's only multiples of 2^-12).
+    fn holds_weight(w: f32) -> bool {
+        let _ = w;
+        true
+    }
     /// `Ok` for a configuration this family can use (by default
     /// [`ModelConfig::validate`]; the integer family adds the bounds of its formats).
     ///

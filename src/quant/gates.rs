@@ -106,6 +106,22 @@ impl<const D: usize, const W: usize, const K: usize> QGates<D, W, K> {
     }
 }
 
+/// Visits `planes` hyperplanes over `D` inputs drawn from `rng` as [`QGates`] stores them
+/// (the real values of the rounded components, then the offset), one at a time.
+pub(crate) fn for_each_drawn_value<const D: usize>(
+    rng: &mut SplitMix64,
+    planes: usize,
+    offset_std: f32,
+    f: &mut impl FnMut(f32),
+) {
+    let unit = 1.0 / (1u32 << PLANE_SHIFT) as f32;
+    for _ in 0..planes {
+        let (v, b) = quantize_plane::<D>(rng, offset_std);
+        v.iter().for_each(|x| f(f32::from(*x) * unit));
+        f(b as f32 * unit);
+    }
+}
+
 /// The integer gating of a network: one [`QGates`] per layer, first layer outermost, ending
 /// in [`GEnd`](crate::net::GEnd).
 #[derive(Clone, Copy, Debug, PartialEq)]

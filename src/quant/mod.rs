@@ -88,6 +88,20 @@ impl Family for QBernoulli {
     const NO_CACHE: QClip = QClip { logit: 0, beta: 0 };
     const NAME: &'static str = "QGln";
 
+    const KIND: Option<u16> = Some(crate::persist::kind::INTEGER_GLN);
+    fn for_each_drawn_plane<const D: usize>(
+        rng: &mut crate::rng::SplitMix64,
+        planes: usize,
+        offset_std: f32,
+        f: &mut impl FnMut(f32),
+    ) {
+        gates::for_each_drawn_value::<D>(rng, planes, offset_std, f);
+    }
+    /// A multiple of 2^-12 within the `i16` range.
+    fn holds_weight(w: f32) -> bool {
+        let q = w * fixed::LOGIT_ONE as f32;
+        fixed::round_sat(q, i16::MAX as i32) as f32 == q
+    }
     fn check(config: &Config) -> Result<(), Error> {
         check(config)
     }

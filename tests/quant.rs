@@ -5,7 +5,8 @@
 //!   `predict` said before it; `predict` never mutates;
 //! - every weight stays within `[-beta, beta]` whatever the input (every `i16` is valid) and
 //!   whatever the learning rate;
-//! - the same seed and stream give the same fingerprint; a rejected label changes nothing.
+//! - the same seed and stream give the same fingerprint; a rejected label changes nothing;
+//! - save-then-load is the identity; bytes of another kind or an inexact weight are refused.
 
 use gln::persist::{PersistError, crc32};
 use gln::quant::{QClip, QGln1, QGln2, QGln3, QGln4, QInput, fixed};
@@ -268,5 +269,12 @@ proptest! {
             prop_assert!(inside);
         }
         prop_assert_eq!(m.fingerprint(), twin.fingerprint());
+        // Save-then-load is the identity.
+        let mut buf = [0u8; Small::SAVED_BYTES];
+        m.save(&mut buf).unwrap();
+        let mut back = Small::new(seed ^ 1, Config::DEFAULT);
+        back.load(&buf).unwrap();
+        prop_assert_eq!(&back, &m);
+        prop_assert_eq!(back.fingerprint(), m.fingerprint());
     }
 }

@@ -67,7 +67,7 @@
 //! The forward pass and the sweep sum in different orders, so [`Explanation::total`] and
 //! [`Explanation::output`] differ by rounding. The tests check
 //! `|total − output| ≤ TOLERANCE · (1 + |bias| + Σ_j |inputs_j|)` with
-//! [`Explanation::TOLERANCE`] `= 1e-5`; the errors measured in `tests/explain.rs` (one to
+//! [`Explanation::TOLERANCE`] `= 1e-5`; the errors measured in `tests/bernoulli/explain.rs` (one to
 //! four layers) stay below `3e-7` of that scale. [`Explanation::within_tolerance`] makes the
 //! same check.
 //!

@@ -8,7 +8,7 @@
 //! other bit (a different libm, a compiler that fused a multiply-add, a miscompiled FPU
 //! instruction) fails.
 //!
-//! The host tests (`tests/parity.rs`, for the `std` and the `no_std` build), every board under
+//! The host tests (`tests/parity/main.rs`, for the `std` and the `no_std` build), every board under
 //! `boards/` and firmware that calls a scenario at boot run this very code.
 //!
 //! The supported items are each scenario's `Model`, `model()`, `run` and `EXPECTED`, and the

@@ -29,7 +29,7 @@ echo "== reliability: property tests, $cases cases per property"
 PROPTEST_CASES="$cases" cargo test "${opt[@]}" --test proptests
 
 echo "== reliability: persistence, hostile input, flash checkpoints (power cut at every byte)"
-cargo test "${opt[@]}" --test persist --test persist_anomaly --test persist_golden --test hostile \
+cargo test "${opt[@]}" --test bernoulli --test persist_anomaly --test parity --test hostile \
     --test storage
 
 echo "== reliability: soak, $soak_steps adversarial steps per model (and per small detector)"

@@ -5,7 +5,7 @@
 # benchmark and 4 s for the explain example after the release build (about a minute from
 # scratch); peak memory about 0.8 GB (the GLN is 257 MiB). Skips (exit 0) when the MNIST files
 # are absent.
-# The explain tests (tests/explain.rs) run with `cargo test`; the explain example is run
+# The explain tests (tests/bernoulli/explain.rs) run with `cargo test`; the explain example is run
 # here on 10k training images as a smoke test (it exits 1 if any explanation's contributions
 # do not sum to the output logit within the stated tolerance).
 set -euo pipefail

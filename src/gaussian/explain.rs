@@ -99,7 +99,7 @@
 //! `1 / variance` of the prediction (the network keeps the variance), so each sum matches its
 //! output up to rounding: [`GaussianExplanation::within_tolerance`] checks both with
 //! [`Explanation::within_tolerance`] (`|total − output| ≤ 1e-5 · (1 + Σ |parts|)`); the
-//! errors measured in `tests/gaussian_explain.rs` are given there and in `docs/design.md`.
+//! errors measured in `tests/gaussian/main.rs` are given there and in `docs/design.md`.
 
 use super::{Gaussian, GaussianInput};
 use crate::Error;

@@ -123,7 +123,12 @@ impl Family for GaussianFamily {
     const BIASES: usize = BIASES;
     const MIX_MACS: usize = 2;
     const UPDATE_MACS: usize = 3;
-    const BLANK: Mix = NO_MIX;
+    // All bits zero, so a blank array is a memset (every entry is written before it is read).
+    const BLANK: Mix = Mix {
+        mean: 0.0,
+        var: 0.0,
+        delta: 0.0,
+    };
     const NO_CACHE: () = ();
     const NAME: &'static str = "GaussianGln";
 
@@ -256,29 +261,19 @@ impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>, const N: us
     ) -> Result<[Gaussian; N], Error> {
         let p = self.params();
         let base = Prepared::new(x.means(), x.variances(), &p.b);
-        let ctx = self.contexts(x.side());
-        let mut traces: [S::Trace; N] = core::array::from_fn(|_| S::blank_trace());
-        let mut last = [NO_MIX; N];
-        self.forward_all(&ctx, &base, &p, &mut traces, &mut last);
         let mut out = [Gaussian {
             mean: 0.0,
             variance: 1.0,
         }; N];
-        let mut targets = [0.0f32; N];
-        for (h, ((o, t), m)) in out
-            .iter_mut()
-            .zip(targets.iter_mut())
-            .zip(&last)
-            .enumerate()
-        {
-            *o = output(*m, &p.b);
-            *t = target(h, o);
-        }
-        check_finite(&targets)?;
-        for t in &mut targets {
-            *t = clamp(*t, -p.b.mean, p.b.mean);
-        }
-        self.update_all(&ctx, &base, &p, &traces, &targets);
+        self.learn_outputs_with(x.side(), &base, &p, |m| {
+            let mut targets = [0.0f32; N];
+            for (h, ((t, o), m)) in targets.iter_mut().zip(out.iter_mut()).zip(m).enumerate() {
+                *o = output(*m, &p.b);
+                *t = target(h, o);
+            }
+            check_finite(&targets)?;
+            Ok(targets.map(|t| clamp(t, -p.b.mean, p.b.mean)))
+        })?;
         Ok(out)
     }
 

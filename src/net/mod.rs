@@ -519,42 +519,30 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
         out
     }
 
-    /// The contexts of every layer for side information `z` (shared by the heads).
-    pub(crate) fn contexts(&self, z: &[F::Side; D]) -> S::Ctx {
-        self.gates.contexts(z)
-    }
-
-    /// Every head's forward pass, keeping each layer's outputs in `traces` and each head's
-    /// output in `out` (the first half of a learning step whose targets depend on them).
-    pub(crate) fn forward_all(
-        &self,
-        ctx: &S::Ctx,
-        x: &F::Input<B>,
-        p: &F::Params,
-        traces: &mut [S::Trace; N],
-        out: &mut [F::Out; N],
-    ) {
-        for ((o, head), t) in out.iter_mut().zip(&self.heads).zip(traces.iter_mut()) {
-            *o = head.forward(ctx, x, p, t);
-        }
-    }
-
-    /// The second half: one step, every head updated towards `y[h]` from what
-    /// [`Net::forward_all`] kept.
-    pub(crate) fn update_all(
+    /// One learning step whose targets depend on the outputs: every head's forward pass
+    /// first (kept), then `targets` from the outputs (an error changes nothing), then every
+    /// head's update from what its forward pass kept.
+    pub(crate) fn learn_outputs_with(
         &mut self,
-        ctx: &S::Ctx,
+        z: &[F::Side; D],
         x: &F::Input<B>,
         p: &F::Params,
-        traces: &[S::Trace; N],
-        y: &[f32; N],
-    ) {
+        targets: impl FnOnce(&[F::Out; N]) -> Result<[f32; N], Error>,
+    ) -> Result<(), Error> {
+        let ctx = self.gates.contexts(z);
+        let mut traces = [S::blank_trace(); N];
+        let mut out = [F::BLANK; N];
+        for ((o, head), t) in out.iter_mut().zip(&self.heads).zip(traces.iter_mut()) {
+            *o = head.forward(&ctx, x, p, t);
+        }
+        let y = targets(&out)?;
         self.steps = self.steps.saturating_add(1);
         let lr = *self.config.learning_rate();
         let eta = lr.at(self.steps);
-        for ((head, &y), t) in self.heads.iter_mut().zip(y).zip(traces) {
-            head.update(ctx, x, t, y, (&lr, eta), 0, p);
+        for ((head, &y), t) in self.heads.iter_mut().zip(&y).zip(&traces) {
+            head.update(&ctx, x, t, y, (&lr, eta), 0, p);
         }
+        Ok(())
     }
 
     /// The weights of head `head`'s inputs in its explained outputs, and what the sweep

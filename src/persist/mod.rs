@@ -47,7 +47,7 @@
 //! (written once for the generic network), the [`Standardizer`](crate::Standardizer), the detector.
 //!
 //! Any change to a layout, to the meaning of a field, or to how hyperplanes are drawn from
-//! a seed must bump [`FORMAT_VERSION`]; `tests/persist_golden.rs` holds saved bytes that
+//! a seed must bump [`FORMAT_VERSION`]; `tests/parity/golden.rs` holds saved bytes that
 //! fail loudly if it is forgotten.
 //!
 //! # Streams

@@ -65,3 +65,37 @@ pub const ODD_FINITE: [f32; 14] = [
     f32::MIN,
     -1e30,
 ];
+
+/// Calls `check(prefix, len)` for every strict prefix of a saved record: the truncation sweep
+/// every record kind's tests run.
+pub fn each_truncation(bytes: &[u8], mut check: impl FnMut(&[u8], usize)) {
+    for len in 0..bytes.len() {
+        check(&bytes[..len], len);
+    }
+}
+
+/// Calls `check(flipped, i)` for every single-bit flip of a saved record (`i` the byte the
+/// flipped bit is in): the bit-flip sweep every record kind's tests run.
+pub fn each_bit_flip(bytes: &[u8], mut check: impl FnMut(&[u8], usize)) {
+    for i in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut c = bytes.to_vec();
+            c[i] ^= 1 << bit;
+            check(&c, i);
+        }
+    }
+}
+
+/// Whether `e` is what a flip of a bit in byte `i` of a record may cause: the CRC catches it,
+/// or the header field it hit is named first (magic, version, a length longer than the bytes
+/// or impossible).
+pub fn is_flip_error(e: &gln::PersistError, i: usize) -> bool {
+    use gln::PersistError as P;
+    match e {
+        P::Crc { .. } => true,
+        P::BadMagic => i < 4,
+        P::UnsupportedVersion { .. } => (4..6).contains(&i),
+        P::Truncated { .. } | P::BadLength { .. } => (8..12).contains(&i),
+        _ => false,
+    }
+}

@@ -1,6 +1,7 @@
 //! Save and restore: round trips for every depth and head count, and every way a load can
 //! fail, each proven to leave the target unchanged.
 
+use crate::common::{each_bit_flip, each_truncation, is_flip_error};
 use gln::persist::{Crc32, crc32};
 use gln::{
     Config, Error, Gln1, Gln2, Gln3, Gln4, Input, LearningRate, Network, Persist, PersistError,
@@ -274,40 +275,28 @@ fn save_needs_a_large_enough_buffer_and_writes_nothing_otherwise() {
 #[test]
 fn every_truncation_is_rejected() {
     let b = saved(&trained_small());
-    for len in 0..b.len() {
-        rejects(&b[..len], |e| match persist_err(e) {
+    each_truncation(&b, |prefix, len| {
+        rejects(prefix, |e| match persist_err(e) {
             Some(PersistError::Truncated { needed, found }) => {
                 found == len && needed == if len >= 12 { b.len() } else { needed }
             }
             Some(PersistError::BadMagic) => len < 4,
             _ => false,
-        });
-    }
+        })
+    });
 }
 
 #[test]
 fn every_single_bit_flip_is_rejected() {
     let b = saved(&trained_small());
     let mut crc_errors = 0;
-    for i in 0..b.len() {
-        for bit in 0..8 {
-            let mut c = b.clone();
-            c[i] ^= 1 << bit;
-            rejects(&c, |e| match persist_err(e) {
-                Some(PersistError::Crc { .. }) => {
-                    crc_errors += 1;
-                    true
-                }
-                Some(PersistError::BadMagic) => i < 4,
-                Some(PersistError::UnsupportedVersion { .. }) => (4..6).contains(&i),
-                // A flipped length field: longer than the bytes, or impossible.
-                Some(PersistError::Truncated { .. } | PersistError::BadLength { .. }) => {
-                    (8..12).contains(&i)
-                }
-                _ => false,
-            });
-        }
-    }
+    each_bit_flip(&b, |flipped, i| {
+        rejects(flipped, |e| {
+            let p = persist_err(e);
+            crc_errors += usize::from(matches!(p, Some(PersistError::Crc { .. })));
+            p.is_some_and(|p| is_flip_error(&p, i))
+        })
+    });
     assert!(crc_errors > 8 * (b.len() - 12));
 }
 

@@ -1,6 +1,12 @@
 //! Behaviour of the public network API: determinism, no mutation on predict, rejected input,
 //! learning on simple tasks at every depth, static placement, sizes.
 
+// The Bernoulli GLN: this file (learning, shapes, rejected input), explanations, persistence.
+#[path = "../common/mod.rs"]
+mod common;
+mod explain;
+mod persist;
+
 use gln::{
     Config, Error, Gln1, Gln2, Gln3, Gln4, Input, LearningRate, Network, Schedule, Standardizer,
     WeightInit,

@@ -11,6 +11,9 @@
 
 #![allow(clippy::unwrap_used, clippy::needless_range_loop)]
 
+// The Gaussian GLN: this file (explanations) and its parity scenario.
+mod parity;
+
 use gln::gaussian::{
     Gaussian, GaussianConfig, GaussianExplain, GaussianExplanation, GaussianGln1, GaussianGln2,
     GaussianGln3, GaussianGln4, GaussianInput, GaussianNetwork,

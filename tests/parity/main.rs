@@ -4,6 +4,10 @@
 //! (`cargo test --no-default-features --test parity`); the boards under `boards/` run the same
 //! scenarios on Cortex-M cores and compare with the same constants.
 
+// Bit-exact parity: this file (the self-test scenarios) and the saved bytes pinned (the
+// board benchmarks are recomputed by `tests/board_parity.rs`).
+mod golden;
+
 use gln::selftest::{self, anomaly, bernoulli};
 
 /// Which build of the library this test links.

@@ -7,7 +7,7 @@
 //! value on every 31st step), gating of three layers, the squash table, updates that hit the
 //! weight box (`beta` is small on purpose), saturated neurons, a decaying learning rate with a
 //! floor and fan-in scaling, `predict` between learning steps, and at the end the bytes the
-//! model saves to ([`Persist`](crate::Persist), kind 5), hashed as they stream out.
+//! model saves to ([`Persist`], kind 5), hashed as they stream out.
 
 use super::{HashSink, NotFresh, Report};
 use crate::hash::Fnv1a;

@@ -272,26 +272,7 @@ impl<T: Record> Persist for T {
         }
         // The kind, shape and length decide whether the body can be parsed; the CRC is
         // checked first either way, so corrupt bytes are reported as corrupt.
-        let layout_error = if h.kind != T::KIND {
-            Some(PersistError::WrongKind {
-                expected: T::KIND,
-                found: h.kind,
-            })
-        } else if let Some(e) = shape_error::<T>(&h.shape) {
-            Some(e)
-        } else if h.length != Self::SAVED_BYTES as u32 {
-            Some(PersistError::WrongLength {
-                expected: Self::SAVED_BYTES as u32,
-                found: h.length,
-            })
-        } else if h.reserved != 0 {
-            Some(PersistError::BadValue {
-                offset: 12,
-                what: "reserved header field is not zero",
-            })
-        } else {
-            None
-        };
+        let layout_error = layout_error::<T>(&h, Self::SAVED_BYTES as u32);
         let mut crc = Crc32::new();
         crc.update(&header);
         let mut body = Body {
@@ -301,14 +282,8 @@ impl<T: Record> Persist for T {
         };
         let value_error = if layout_error.is_some() {
             // Read the rest only for the CRC.
-            let mut left = (h.length as usize).saturating_sub(HEADER_BYTES + CRC_BYTES);
-            let mut chunk = [0u8; 64];
-            while left > 0 {
-                let n = left.min(chunk.len());
-                let part = chunk.get_mut(..n).unwrap_or(&mut []);
-                body.read(part).map_err(LoadError::Read)?;
-                left = left.saturating_sub(n);
-            }
+            let left = (h.length as usize).saturating_sub(HEADER_BYTES + CRC_BYTES);
+            skip(&mut body, left).map_err(LoadError::Read)?;
             None
         } else {
             T::check_body(&mut body).map_err(LoadError::Read)?.err()
@@ -378,6 +353,43 @@ impl PersistError {
     fn into_load<E>(self) -> LoadError<E> {
         LoadError::Invalid(Error::Persist(self))
     }
+}
+
+/// The first header field (after magic, version and length bounds) that does not describe a
+/// record of `T` of `saved` bytes: kind, shape, length, reserved word.
+fn layout_error<T: Record>(h: &Header, saved: u32) -> Option<PersistError> {
+    if h.kind != T::KIND {
+        Some(PersistError::WrongKind {
+            expected: T::KIND,
+            found: h.kind,
+        })
+    } else if let Some(e) = shape_error::<T>(&h.shape) {
+        Some(e)
+    } else if h.length != saved {
+        Some(PersistError::WrongLength {
+            expected: saved,
+            found: h.length,
+        })
+    } else if h.reserved != 0 {
+        Some(PersistError::BadValue {
+            offset: 12,
+            what: "reserved header field is not zero",
+        })
+    } else {
+        None
+    }
+}
+
+/// Reads and checksums `left` bytes that will not be parsed.
+fn skip<S: Source>(body: &mut Body<'_, S>, mut left: usize) -> Result<(), S::Error> {
+    let mut chunk = [0u8; 64];
+    while left > 0 {
+        let n = left.min(chunk.len());
+        let part = chunk.get_mut(..n).unwrap_or(&mut []);
+        body.read(part)?;
+        left = left.saturating_sub(n);
+    }
+    Ok(())
 }
 
 fn shape_error<T: Record>(found: &[u32; SHAPE_WORDS]) -> Option<PersistError> {

@@ -69,11 +69,11 @@ done
 
 # board crate : binaries it runs under QEMU
 emulated=(
-    "microbit:microbit bench-tiny"
-    "lm3s6965evb:lm3s6965evb"
-    "mps2-an386:mps2-an386 bench-tiny bench-reference bench-large detector detector-small detector-1ch detector-small-1ch"
-    "mps2-an500:mps2-an500"
-    "mps2-an505:mps2-an505"
+    "microbit:microbit bench-tiny qbench-tiny qbench-parity qbench-reference"
+    "lm3s6965evb:lm3s6965evb qbench-tiny"
+    "mps2-an386:mps2-an386 bench-tiny bench-reference bench-large detector detector-small detector-1ch detector-small-1ch qbench-tiny qbench-parity qbench-reference qbench-reference-k2"
+    "mps2-an500:mps2-an500 qbench-tiny-m7"
+    "mps2-an505:mps2-an505 qbench-tiny"
 )
 # board crate : binary (built only; they need a debug probe to run, or, for `sizes`, are
 # library-only size binaries that are never run)

@@ -2,7 +2,7 @@
 //! the 10k test images. Prints progress, test accuracy, training time and samples per second.
 //!
 //! ```text
-//! cargo run --release --example mnist              # configurations a and b
+//! cargo run --release --example mnist              # configurations a, b and qa
 //! cargo run --release --example mnist -- a         # one configuration
 //! cargo run --release --example mnist -- a --train 10000 --min-accuracy 90
 //! ```
@@ -12,6 +12,7 @@
 //! - `a`: pygln's measured shape, to compare like for like: [4, 4, 1] per class, K = 4,
 //!   deskewed input (pygln: 95.66% in 89 s on these 2-core machines).
 //! - `b`: the best single-pass configuration found (see the README for how it was chosen).
+//! - `qa`: shape (a) as the integer GLN (`gln::quant`, i16 weights), same configuration.
 
 #[path = "support/mnist_data.rs"]
 mod mnist_data;
@@ -20,7 +21,7 @@ mod mnist_models;
 #[path = "support/stack.rs"]
 mod stack;
 
-use mnist_models::{CONFIG_A, CONFIG_B, ModelA, ModelB, STD_OFFSET_A, STD_OFFSET_B, run};
+use mnist_models::{CONFIG_A, CONFIG_B, ModelA, ModelB, ModelQA, STD_OFFSET_A, STD_OFFSET_B, run};
 use stack::with_stack;
 use std::time::Instant;
 
@@ -49,17 +50,17 @@ fn parse_args() -> Result<Args, String> {
                         .ok_or("--min-accuracy PERCENT")?,
                 )
             }
-            "a" | "b" => args.configs.push(a),
-            "all" => args.configs.extend(["a".to_string(), "b".to_string()]),
+            "a" | "b" | "qa" => args.configs.push(a),
+            "all" => args.configs.extend(["a", "b", "qa"].map(String::from)),
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; use: [a|b|all] [--train N] [--min-accuracy P]"
+                    "unknown argument {other:?}; use: [a|b|qa|all] [--train N] [--min-accuracy P]"
                 ));
             }
         }
     }
     if args.configs.is_empty() {
-        args.configs.extend(["a".to_string(), "b".to_string()]);
+        args.configs.extend(["a", "b", "qa"].map(String::from));
     }
     Ok(args)
 }
@@ -117,6 +118,14 @@ fn main() {
                     run("a", &mut m, STD_OFFSET_A, &d.0, &d.1, false),
                     size_of::<ModelA>(),
                     "[4, 4, 1] x 10, K = 4",
+                )
+            }),
+            "qa" => with_stack(size_of::<ModelQA>(), move || {
+                let mut m = ModelQA::new(1, CONFIG_A);
+                (
+                    run("qa", &mut m, STD_OFFSET_A, &d.0, &d.1, false),
+                    size_of::<ModelQA>(),
+                    "[4, 4, 1] x 10, K = 4, integer (i16 weights)",
                 )
             }),
             _ => with_stack(size_of::<ModelB>(), move || {

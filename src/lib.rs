@@ -39,6 +39,11 @@
 //! [`detector`] builds a streaming anomaly detector for sensor channels on it, in fixed
 //! memory: score each reading before learning it, flag it with adaptive thresholds.
 //!
+//! # Cores without an FPU
+//! [`quant`] holds the integer GLN ([`QGln1`] to [`QGln4`]): the same shapes and gating,
+//! `i16` fixed-point weights (half the bytes), table-based `σ`, integer learning: an order of
+//! magnitude fewer instructions than soft float on a Cortex-M0.
+//!
 //! # Bit-exact everywhere
 //! All transcendental math goes through [`math`] (libm), dot products use a fixed summation
 //! order, and hyperplanes come from [`rng::SplitMix64`]: the same seed and the same stream give
@@ -93,6 +98,7 @@ mod kernels;
 pub mod math;
 pub mod net;
 pub mod persist;
+pub mod quant;
 pub mod rng;
 pub mod selftest;
 mod standardize;
@@ -105,6 +111,7 @@ pub use error::Error;
 pub use explain::{Explain, Explanation};
 pub use input::Input;
 pub use math::argmax;
+pub use quant::{QGln1, QGln2, QGln3, QGln4, QInput};
 pub use persist::{Persist, PersistError};
 pub use standardize::Standardizer;
 

@@ -23,6 +23,8 @@
 //! - [`anomaly`]: the streaming detector (Gaussian GLNs inside) on a simulated two-channel
 //!   machine with injected faults ([`Machine`]), rejected readings, a gap and a frozen
 //!   stretch.
+//! - [`quant`]: the integer GLN ([`crate::quant`]) on an integer stream; the boards'
+//!   `qbench-*` binaries run it.
 //! - [`kernels`]: not a model but the Cortex-M FPU kernels (`src/kernels.rs`) against the
 //!   portable code, on inputs chosen to tell them apart (nothing to check elsewhere).
 //!
@@ -52,6 +54,7 @@ pub mod anomaly;
 pub mod bernoulli;
 pub mod kernels;
 mod machine;
+pub mod quant;
 
 #[doc(hidden)] // a fixture of the scenario, public for the board crates
 pub use machine::{CHANNELS, Fault, FaultKind, Machine, TEMPERATURE, VIBRATION, fault_at};

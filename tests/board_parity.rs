@@ -17,8 +17,10 @@
 use std::path::Path;
 
 use gln::hash::Fnv1a;
+use gln::net::{Net, Stack};
+use gln::quant::QBernoulli;
 use gln::selftest::{Stream, bernoulli};
-use gln::{Config, Gln2, Gln3, Input, Network, Standardizer};
+use gln::{Config, Gln2, Gln3, Input, Network, QGln2, QGln3, QInput, Standardizer};
 
 /// `WORK_STEPS` and `WORK_SEED` of `boards/common/src/measure.rs`.
 const STEPS: u32 = 256;
@@ -124,4 +126,65 @@ fn large_shape() {
     // 176 KB: on the heap, not on the test thread's stack.
     let mut m = Box::new(Gln3::<32, 32, 32, 32, 4, 16>::new(7, Config::DEFAULT));
     check(&["mps2-an386-bench-large.run"], work(&mut *m));
+}
+
+/// The integer GLN's benchmark stream as `boards/common`'s `measure::qwork` runs it: the same
+/// samples, converted to fixed point, through the integer API.
+fn qwork<const D: usize, S: Stack<QBernoulli, D, D>>(
+    model: &mut Net<QBernoulli, D, D, S, 1>,
+) -> (u64, u64) {
+    let mut stream = Stream::<D>::new(SEED);
+    let mut scale = Standardizer::<D>::new(0.1);
+    let mut next = move || {
+        let s = stream.next_sample();
+        let z = scale.update_transform(&s.raw).unwrap_or([0.0; D]);
+        (
+            Input::from_side(&z).map(|x| QInput::from_input(&x)),
+            [s.label],
+        )
+    };
+    let mut h = Fnv1a::new();
+    for _ in 0..STEPS {
+        if let (Ok(x), y) = next() {
+            let p = model.learn_targets(&x, &y);
+            p.iter().for_each(|&v| h.write_u64(u64::from(v)));
+        }
+    }
+    for _ in 0..STEPS {
+        if let (Ok(x), _) = next() {
+            let p = model.predict_all(&x);
+            p.iter().for_each(|&v| h.write_u64(u64::from(v)));
+        }
+    }
+    (h.finish(), model.fingerprint())
+}
+
+#[test]
+fn integer_shapes_on_every_core() {
+    let mut tiny = QGln2::<8, 8, 8, 2, 4>::new(7, Config::DEFAULT);
+    check(
+        &[
+            "microbit-qbench-tiny.run",
+            "lm3s6965evb-qbench-tiny.run",
+            "mps2-an386-qbench-tiny.run",
+            "mps2-an500-qbench-tiny-m7.run",
+            "mps2-an505-qbench-tiny.run",
+        ],
+        qwork(&mut tiny),
+    );
+    let mut parity = QGln3::<16, 16, 8, 4, 2, 4>::new(7, Config::DEFAULT);
+    check(
+        &["microbit-qbench-parity.run", "mps2-an386-qbench-parity.run"],
+        qwork(&mut parity),
+    );
+    let mut k2 = QGln3::<16, 16, 16, 16, 2, 4>::new(7, Config::DEFAULT);
+    check(
+        &[
+            "microbit-qbench-reference.run",
+            "mps2-an386-qbench-reference-k2.run",
+        ],
+        qwork(&mut k2),
+    );
+    let mut reference = QGln3::<16, 16, 16, 16, 4, 16>::new(7, Config::DEFAULT);
+    check(&["mps2-an386-qbench-reference.run"], qwork(&mut reference));
 }

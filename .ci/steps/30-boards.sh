@@ -26,8 +26,8 @@ if [ "${#missing[@]}" != 0 ]; then
 fi
 
 echo "== host parity (std and no_std builds of the library)"
-cargo test --quiet --test parity
-cargo test --quiet --no-default-features --test parity
+cargo test --quiet --test parity --test quant
+cargo test --quiet --no-default-features --test parity --test quant
 
 echo "== boards"
 bash boards/run-emulated.sh

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use crate::mnist_data::{PIXELS, Set};
-use gln::{Config, Gln3, Input, LearningRate, Network, Schedule, Standardizer, StepScale};
+use gln::{Config, Gln3, Input, LearningRate, Network, QGln3, Schedule, Standardizer, StepScale};
 use std::time::Instant;
 
 /// Configuration (a): pygln's shape, [4, 4, 1] per class with 4 halfspaces, to compare like
@@ -21,6 +21,11 @@ pub const CONFIG_A: Config = Config::DEFAULT.with_learning_rate(LearningRate {
 });
 /// Standardiser offset of (a): `z = (x - mean) / (std + 1)`, the authors' choice.
 pub const STD_OFFSET_A: f32 = 1.0;
+
+/// Configuration (qa): the integer GLN ([`gln::quant`]) in shape (a), with (a)'s
+/// configuration ([`CONFIG_A`]) and standardiser; the side information is rounded to Q10 at
+/// the input.
+pub type ModelQA = QGln3<PIXELS, PIXELS, 4, 4, 4, 16, 10>;
 
 /// Configuration (b), the best single-pass configuration found by `examples/mnist_sweep.rs`:
 /// [16, 16, 1] per class with 8 halfspaces (256 contexts per neuron).

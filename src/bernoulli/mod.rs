@@ -21,6 +21,7 @@ use crate::error::Error;
 use crate::explain::{Explain, Explanation, through_clip};
 use crate::input::Input;
 use crate::math::{abs, argmax, clamp, sigmoid};
+use crate::net::gates::{GCons, GateStack};
 use crate::net::{
     Cons, End, Family, Layers1, Layers2, Layers3, Layers4, Model, ModelConfig, Net, Stack, net1,
     net2, net3, net4,
@@ -65,6 +66,9 @@ impl ModelConfig for Config {
 }
 
 impl Family for Bernoulli {
+    type Side = f32;
+    type Gating<const D: usize, const W: usize, const K: usize, R: GateStack<D>> =
+        GCons<D, W, K, R>;
     type Layer<const IN: usize, const OUT: usize, const C: usize> = Layer<IN, OUT, C>;
     type Input<const W: usize> = [f32; W];
     type Out = f32;

@@ -13,6 +13,7 @@ use crate::config::LearningRate;
 use crate::error::check_finite;
 use crate::explain::Explanation;
 use crate::math::{abs, clamp};
+use crate::net::gates::{GCons, GateStack};
 use crate::net::{
     Cons, End, Family, Layers1, Layers2, Layers3, Layers4, Model, ModelConfig, Net, Stack, net1,
     net2, net3, net4,
@@ -108,6 +109,9 @@ impl ModelConfig for GaussianConfig {
 }
 
 impl Family for GaussianFamily {
+    type Side = f32;
+    type Gating<const D: usize, const W: usize, const K: usize, R: GateStack<D>> =
+        GCons<D, W, K, R>;
     type Layer<const IN: usize, const OUT: usize, const C: usize> = GaussLayer<IN, OUT, C>;
     type Input<const W: usize> = Prepared<W>;
     type Out = Mix;

@@ -309,6 +309,25 @@ pub(crate) fn for_each_drawn_value<const D: usize>(
     }
 }
 
+/// Draws one hyperplane over `D` inputs from `rng` exactly as [`Gates::new`] does (its `D`
+/// direction components and its offset), for a gating that stores them in another form
+/// (the integer family quantises them). A `const fn`, for models built at compile time.
+// Only indexes within `D` (bounded by the `while` condition).
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+pub(crate) const fn draw_plane<const D: usize>(
+    rng: &mut SplitMix64,
+    offset_std: f32,
+) -> ([f32; D], f32) {
+    let g = Gates::<D, 1, 1>::new(rng, offset_std);
+    let mut v = [0.0f32; D];
+    let mut j = 0;
+    while j < D {
+        v[j] = g.planes[j][0][0];
+        j += 1;
+    }
+    (v, g.offsets[0][0])
+}
+
 /// The gating of a whole network: one `Gates` per layer, first layer outermost, ending in
 /// [`GEnd`]. Shared by every head (see [`crate::net::Net`]); its type follows from the head's
 /// layer stack ([`crate::net::Stack::Gates`]).
@@ -323,13 +342,15 @@ pub struct GCons<const D: usize, const W: usize, const K: usize, R>(
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GEnd;
 
-/// What a network does with its gating, layer by layer (implemented by [`GCons`] and
-/// [`GEnd`]; not meant to be implemented elsewhere).
-pub trait GateStack<const D: usize>: Copy + PartialEq {
+/// What a network does with its gating, layer by layer, over side information of `D`
+/// values of type `Z` (implemented by [`GCons`] and [`GEnd`] for `f32`, and by the integer
+/// family's `QGCons` for `i16`; not meant to be implemented
+/// elsewhere).
+pub trait GateStack<const D: usize, Z: Copy = f32>: Copy + PartialEq {
     /// The contexts of every layer: `([usize; W], rest)`, first layer outermost.
     type Ctx: Copy;
     /// The context of every neuron of every layer for side information `z`.
-    fn contexts(&self, z: &[f32; D]) -> Self::Ctx;
+    fn contexts(&self, z: &[Z; D]) -> Self::Ctx;
     /// Visits every layer's hyperplane components, then its offsets (the fingerprint order).
     fn for_each_value(&self, f: &mut impl FnMut(f32));
     /// Visits every layer's hyperplanes in drawing order (what persistence hashes).
@@ -370,11 +391,11 @@ impl<const D: usize, const W: usize, const K: usize, R: GateStack<D>> GateStack<
     }
 }
 
-impl<const D: usize> GateStack<D> for GEnd {
+impl<const D: usize, Z: Copy> GateStack<D, Z> for GEnd {
     type Ctx = ();
 
     #[inline(always)]
-    fn contexts(&self, _: &[f32; D]) {}
+    fn contexts(&self, _: &[Z; D]) {}
 
     fn for_each_value(&self, _: &mut impl FnMut(f32)) {}
 

@@ -29,6 +29,16 @@ use gates::Gates;
 /// [`GaussianFamily`](crate::gaussian::GaussianFamily); not meant to be implemented
 /// elsewhere (its methods are building blocks of [`Net`], documented for readers).
 pub trait Family: Copy + PartialEq + core::fmt::Debug + 'static {
+    /// The scalar of the side information the gating reads (`f32`; `i16` for the integer
+    /// family).
+    type Side: Copy;
+    /// The gating of a layer of `W` neurons, `K` hyperplanes each, over `D` side values,
+    /// followed by the gating `R` of the layers above ([`GCons`] for the `f32` families).
+    type Gating<const D: usize, const W: usize, const K: usize, R: GateStack<D, Self::Side>>: GateStack<
+            D,
+            Self::Side,
+            Ctx = ([usize; W], R::Ctx),
+        >;
     /// The weights of a layer of `OUT` neurons over `IN` inputs, `C` contexts each.
     type Layer<const IN: usize, const OUT: usize, const C: usize>: Copy
         + PartialEq
@@ -60,6 +70,35 @@ pub trait Family: Copy + PartialEq + core::fmt::Debug + 'static {
     /// The name of the family's models (for `Debug`).
     const NAME: &'static str;
 
+    /// The record kind of the family's saved models, when it is not that of its
+    /// configuration (the integer family shares [`Config`](crate::Config) with the
+    /// Bernoulli one).
+    const KIND: Option<u16> = None;
+    /// Visits the values of `planes` hyperplanes over `D` inputs drawn from `rng` as the
+    /// family's gating stores them, in drawing order (what a saved record's hyperplane hash
+    /// is checked against; by default the `f32` gating's).
+    fn for_each_drawn_plane<const D: usize>(
+        rng: &mut SplitMix64,
+        planes: usize,
+        offset_std: f32,
+        f: &mut impl FnMut(f32),
+    ) {
+        gates::for_each_drawn_value::<D>(rng, planes, offset_std, f);
+    }
+    /// Whether the family's weights can hold the saved weight `w` exactly (all of them by
+    /// default; the integer family's only multiples of 2^-12).
+    fn holds_weight(w: f32) -> bool {
+        let _ = w;
+        true
+    }
+    /// `Ok` for a configuration this family can use (by default
+    /// [`ModelConfig::validate`]; the integer family adds the bounds of its formats).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the value out of range.
+    fn check(config: &Self::Config) -> Result<(), Error> {
+        config.validate()
+    }
     /// A layer with every weight at its initial value.
     fn new_layer<const IN: usize, const OUT: usize, const C: usize>(
         config: &Self::Config,
@@ -208,6 +247,10 @@ pub type Layers4<
     const W3: usize,
 > = Cons<F, K, C, IN, W1, Layers3<F, K, C, W1, W2, W3>>;
 
+/// The `f32` gating of four layers (what [`net4`] draws).
+type F32Gates4<const D: usize, const H1: usize, const H2: usize, const H3: usize, const K: usize> =
+    GCons<D, H1, K, GCons<D, H2, K, GCons<D, H3, K, GCons<D, 1, K, GEnd>>>>;
+
 /// The construction shared by both families' aliases, one `const fn` per depth: checks the
 /// shape and the configuration (`valid`), draws the gates of every layer in order from `seed`
 /// with offset spread `spread`, and puts them together with `head` (the family's layers at
@@ -224,7 +267,10 @@ pub(crate) const fn net1<
     config: F::Config,
     (valid, spread): (Result<(), Error>, f32),
     head: Layers1<F, K, C, B>,
-) -> Net<F, D, B, Layers1<F, K, C, B>, N> {
+) -> Net<F, D, B, Layers1<F, K, C, B>, N>
+where
+    Layers1<F, K, C, B>: Stack<F, D, B, Gates = GCons<D, 1, K, GEnd>>,
+{
     let mut rng = start::<D, B, K, C, N>(seed, valid);
     let gates = GCons(Gates::new(&mut rng, spread), GEnd);
     Net::assemble(seed, config, gates, head)
@@ -244,7 +290,10 @@ pub(crate) const fn net2<
     config: F::Config,
     (valid, spread): (Result<(), Error>, f32),
     head: Layers2<F, K, C, B, H1>,
-) -> Net<F, D, B, Layers2<F, K, C, B, H1>, N> {
+) -> Net<F, D, B, Layers2<F, K, C, B, H1>, N>
+where
+    Layers2<F, K, C, B, H1>: Stack<F, D, B, Gates = GCons<D, H1, K, GCons<D, 1, K, GEnd>>>,
+{
     const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
     let mut rng = start::<D, B, K, C, N>(seed, valid);
     let g1 = Gates::new(&mut rng, spread);
@@ -267,7 +316,11 @@ pub(crate) const fn net3<
     config: F::Config,
     (valid, spread): (Result<(), Error>, f32),
     head: Layers3<F, K, C, B, H1, H2>,
-) -> Net<F, D, B, Layers3<F, K, C, B, H1, H2>, N> {
+) -> Net<F, D, B, Layers3<F, K, C, B, H1, H2>, N>
+where
+    Layers3<F, K, C, B, H1, H2>:
+        Stack<F, D, B, Gates = GCons<D, H1, K, GCons<D, H2, K, GCons<D, 1, K, GEnd>>>>,
+{
     const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
     const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
     let mut rng = start::<D, B, K, C, N>(seed, valid);
@@ -292,7 +345,10 @@ pub(crate) const fn net4<
     config: F::Config,
     (valid, spread): (Result<(), Error>, f32),
     head: Layers4<F, K, C, B, H1, H2, H3>,
-) -> Net<F, D, B, Layers4<F, K, C, B, H1, H2, H3>, N> {
+) -> Net<F, D, B, Layers4<F, K, C, B, H1, H2, H3>, N>
+where
+    Layers4<F, K, C, B, H1, H2, H3>: Stack<F, D, B, Gates = F32Gates4<D, H1, H2, H3, K>>,
+{
     const { assert!(H1 > 0, "H1 (a hidden width) must be at least 1") }
     const { assert!(H2 > 0, "H2 (a hidden width) must be at least 1") }
     const { assert!(H3 > 0, "H3 (a hidden width) must be at least 1") }
@@ -386,7 +442,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     /// # Errors
     /// [`Error::InvalidConfig`] naming the value out of range.
     pub fn try_new(seed: u64, config: F::Config) -> Result<Self, Error> {
-        config.validate()?;
+        F::check(&config)?;
         let mut rng = SplitMix64::new(seed);
         let gates = S::Gates::draw(&mut rng, config.offset_std());
         Ok(Self::assemble(seed, config, gates, S::fresh(&config)))
@@ -435,7 +491,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     }
 
     /// Every head's output for the first layer's input `x`. No mutation.
-    pub(crate) fn outputs(&self, z: &[f32; D], x: &F::Input<B>, p: &F::Params) -> [F::Out; N] {
+    pub(crate) fn outputs(&self, z: &[F::Side; D], x: &F::Input<B>, p: &F::Params) -> [F::Out; N] {
         let ctx = self.gates.contexts(z);
         let mut out = [F::BLANK; N];
         for (o, head) in out.iter_mut().zip(&self.heads) {
@@ -447,7 +503,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     /// One learning step with target `y[h]` for head `h`; returns the outputs before it.
     pub(crate) fn learn_outputs(
         &mut self,
-        z: &[f32; D],
+        z: &[F::Side; D],
         x: &F::Input<B>,
         y: &[f32; N],
         p: &F::Params,
@@ -468,7 +524,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     /// head's update from what its forward pass kept.
     pub(crate) fn learn_outputs_with(
         &mut self,
-        z: &[f32; D],
+        z: &[F::Side; D],
         x: &F::Input<B>,
         p: &F::Params,
         targets: impl FnOnce(&[F::Out; N]) -> Result<[f32; N], Error>,
@@ -497,7 +553,7 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
     pub(crate) fn explain_head(
         &self,
         head: usize,
-        z: &[f32; D],
+        z: &[F::Side; D],
         x: &F::Input<B>,
         p: &F::Params,
         acc: &mut F::Acc,

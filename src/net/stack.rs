@@ -10,7 +10,7 @@
 
 use crate::config::LearningRate;
 use crate::net::Family;
-use crate::net::gates::{GCons, GEnd, GateStack};
+use crate::net::gates::{GEnd, GateStack};
 
 /// Most layers a stack can describe in a saved record's shape words (see `docs/format.md`).
 pub const MAX_DEPTH: usize = 6;
@@ -37,7 +37,7 @@ pub trait Stack<F: Family, const D: usize, const IN: usize>: Copy + PartialEq {
     /// The contexts of every layer (as the gate stack computes them).
     type Ctx: Copy;
     /// The gating of these layers, shared by the heads.
-    type Gates: GateStack<D, Ctx = Self::Ctx>;
+    type Gates: GateStack<D, F::Side, Ctx = Self::Ctx>;
     /// The outputs of every layer of one pass (kept between a forward and an update).
     type Trace: Copy;
     /// Number of layers.
@@ -150,7 +150,7 @@ impl<
 > Stack<F, D, IN> for Cons<F, K, C, IN, OUT, Rest>
 {
     type Ctx = ([usize; OUT], Rest::Ctx);
-    type Gates = GCons<D, OUT, K, Rest::Gates>;
+    type Gates = F::Gating<D, OUT, K, Rest::Gates>;
     type Trace = ([F::Out; OUT], Rest::Trace);
     const DEPTH: usize = 1 + Rest::DEPTH;
     const K: usize = {

@@ -26,6 +26,8 @@ pub mod kind {
     pub const GAUSSIAN_GLN: u16 = 3;
     /// Reserved for the streaming anomaly detector.
     pub const DETECTOR: u16 = 4;
+    /// An integer Bernoulli GLN ([`crate::QGln1`] to [`crate::QGln4`]).
+    pub const INTEGER_GLN: u16 = 5;
 }
 
 /// Why bytes could not be saved or loaded. Wrapped in `Error::Persist`.

@@ -5,7 +5,6 @@
 
 use crate::error::Error;
 use crate::hash::Fnv1a;
-use crate::net::gates::for_each_drawn_value;
 use crate::net::{Family, GateStack, MAX_DEPTH, ModelConfig, Net, Stack};
 use crate::persist::config::ConfigRecord;
 use crate::persist::format::{Body, PersistError, SHAPE_WORDS, Sink, Source, put_f32, put_u64};
@@ -45,7 +44,7 @@ const fn shape(head: [usize; 6], widths: &[usize; MAX_DEPTH]) -> [u32; SHAPE_WOR
 
 /// FNV-1a of the hyperplanes drawn from `seed` for layers of `widths` neurons, `K`
 /// hyperplanes each, over `D` inputs, in drawing order.
-fn drawn_planes_hash<const D: usize>(
+fn drawn_planes_hash<F: Family, const D: usize>(
     seed: u64,
     offset_std: f32,
     widths: &[usize],
@@ -54,7 +53,7 @@ fn drawn_planes_hash<const D: usize>(
     let mut rng = SplitMix64::new(seed);
     let mut h = Fnv1a::new();
     for &w in widths {
-        for_each_drawn_value::<D>(&mut rng, w.saturating_mul(k), offset_std, &mut |v| {
+        F::for_each_drawn_plane::<D>(&mut rng, w.saturating_mul(k), offset_std, &mut |v| {
             h.write_f32(v)
         });
     }
@@ -66,7 +65,7 @@ fn drawn_planes_hash<const D: usize>(
 /// hyperplane offset spread of a valid one), the hyperplane hash, then `weights` weights over
 /// layers of `widths` neurons with `k` hyperplanes each: every weight finite and within
 /// `[-beta, beta]`, and the hash that of the hyperplanes this build draws from the seed.
-pub(crate) fn check_gated_body<'a, const D: usize, S: Source>(
+pub(crate) fn check_gated_body<'a, F: Family, const D: usize, S: Source>(
     input: &mut Body<'a, S>,
     widths: &[usize],
     k: usize,
@@ -103,11 +102,19 @@ pub(crate) fn check_gated_body<'a, const D: usize, S: Source>(
                     }
                     .into(),
                 );
+            } else if !F::holds_weight(w) {
+                first = Some(
+                    PersistError::BadValue {
+                        offset: at,
+                        what: "weight is not a value of the model's fixed-point format",
+                    }
+                    .into(),
+                );
             }
         }
     }
     if let (None, Ok((_, offset_std))) = (&first, config)
-        && drawn_planes_hash::<D>(seed, offset_std, widths, k) != stored_hash
+        && drawn_planes_hash::<F, D>(seed, offset_std, widths, k) != stored_hash
     {
         first = Some(PersistError::PlanesMismatch.into());
     }
@@ -129,7 +136,10 @@ impl<F: Family, const D: usize, const B: usize, S: Stack<F, D, B>, const N: usiz
 where
     F::Config: ConfigRecord,
 {
-    const KIND: u16 = F::Config::KIND;
+    const KIND: u16 = match F::KIND {
+        Some(kind) => kind,
+        None => F::Config::KIND,
+    };
     const SHAPE: [u32; SHAPE_WORDS] = shape([S::DEPTH, D, B, S::K, S::C, N], &S::WIDTHS);
     const SHAPE_NAMES: [&'static str; SHAPE_WORDS] = SHAPE_NAMES;
     const BODY_BYTES: usize = 8 + 8 + F::Config::BYTES + 8 + 4 * Self::WEIGHTS;
@@ -153,8 +163,17 @@ where
     fn check_body<R: Source>(input: &mut Body<'_, R>) -> Result<Result<(), Error>, R::Error> {
         let widths = S::WIDTHS;
         let widths = widths.get(..S::DEPTH).unwrap_or(&[]);
-        check_gated_body::<D, R>(input, widths, S::K, Self::WEIGHTS, |input| {
-            Ok(F::Config::read(input)?.map(|c| (c.beta(), c.offset_std())))
+        check_gated_body::<F, D, R>(input, widths, S::K, Self::WEIGHTS, |input| {
+            let config = F::Config::read(input)?;
+            // `read` checks a configuration as its own kind does; a family with a kind of
+            // its own (the integer GLN) adds its bounds (a constant branch: the `f32`
+            // families' code is as before).
+            let config = if F::KIND.is_some() {
+                config.and_then(|c| F::check(&c).map(|()| c))
+            } else {
+                config
+            };
+            Ok(config.map(|c| (c.beta(), c.offset_std())))
         })
     }
 

@@ -8,7 +8,7 @@ use core::mem::size_of;
 
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use cortex_m_semihosting::hprintln;
-use gln::selftest::{anomaly, bernoulli, kernels};
+use gln::selftest::{anomaly, bernoulli, kernels, quant};
 use gln::Network;
 use static_cell::ConstStaticCell;
 
@@ -184,6 +184,33 @@ pub fn bench_main<const D: usize, M: Network<D, D, 1>>(
     exit(true)
 }
 
+/// The whole program of an integer benchmark binary: the integer parity scenario
+/// (`gln::selftest::quant`, its fingerprint checked), then the work per step of `model`
+/// (fresh) through the integer API, in instructions. Exits with failure on a mismatch.
+pub fn qbench_main<const D: usize, S: gln::net::Stack<gln::quant::QBernoulli, D, D>>(
+    board: &str,
+    model: &mut gln::net::Net<gln::quant::QBernoulli, D, D, S, 1>,
+    shape: &Shape,
+) -> ! {
+    static PARITY: ConstStaticCell<quant::Model> = ConstStaticCell::new(quant::model());
+    hprintln!("bench {} on {}", shape.name, board);
+    systick();
+    let cal = calibration();
+    let (report, ticks) = measure::ticks(|| quant::run(PARITY.take()));
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => panic!("{}", e),
+    };
+    hprintln!("parity {}", report);
+    hprintln!(
+        "parity run (the whole integer self-test): {} instructions",
+        cal.instructions(u64::from(ticks))
+    );
+    let work = measure::qwork(model);
+    print_work(shape, &work, &cal);
+    exit(report.passed())
+}
+
 /// Prints the panic message and exits with failure, so that a failing board is visible.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
@@ -227,6 +254,31 @@ macro_rules! bench_main {
                 macs_predict: Model::MACS_PREDICT,
             };
             $crate::emulated::bench_main::<$D, Model>(env!("CARGO_PKG_NAME"), MODEL.take(), &shape)
+        }
+        $crate::hard_fault_handler!();
+    };
+}
+
+/// Writes an integer benchmark binary's `main` for one model shape (a `QGln*<D, D, ...>`
+/// with one head), built in a `static` with `Config::DEFAULT`.
+#[macro_export]
+macro_rules! qbench_main {
+    ($D:literal, $Model:ty) => {
+        #[$crate::cortex_m_rt::entry]
+        fn main() -> ! {
+            type Model = $Model;
+            static MODEL: $crate::static_cell::ConstStaticCell<Model> =
+                $crate::static_cell::ConstStaticCell::new(Model::new(
+                    7,
+                    $crate::gln::Config::DEFAULT,
+                ));
+            let shape = $crate::emulated::Shape {
+                name: stringify!($Model),
+                bytes: ::core::mem::size_of::<Model>(),
+                macs_learn: Model::MACS_LEARN,
+                macs_predict: Model::MACS_PREDICT,
+            };
+            $crate::emulated::qbench_main::<$D, _>(env!("CARGO_PKG_NAME"), MODEL.take(), &shape)
         }
         $crate::hard_fault_handler!();
     };

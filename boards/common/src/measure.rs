@@ -15,6 +15,8 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use cortex_m::peripheral::{syst::SystClkSource, SYST};
 use gln::hash::Fnv1a;
+use gln::net::{Net, Stack};
+use gln::quant::{QBernoulli, QInput};
 use gln::selftest::Stream;
 use gln::{Input, Network, Standardizer};
 
@@ -232,6 +234,65 @@ pub fn work<const D: usize, M: Network<D, D, 1>>(model: &mut M) -> Work {
         predictions: predictions.finish(),
         model: model_hash,
     }
+}
+
+/// [`work`] for an integer GLN (`gln::quant`) through its own integer API: the same stream,
+/// standardised and converted to fixed point (`QInput::from_input`) outside the timed part, so
+/// the counts are those of the integer `learn` and `predict` alone.
+pub fn qwork<const D: usize, S: Stack<QBernoulli, D, D>>(
+    model: &mut Net<QBernoulli, D, D, S, 1>,
+) -> Work {
+    let mut stream = Stream::<D>::new(WORK_SEED);
+    let mut scale = Standardizer::<D>::new(0.1);
+    let mut next = move || {
+        let s = stream.next_sample();
+        let z = scale.update_transform(&s.raw).unwrap_or([0.0; D]);
+        let x = Input::from_side(&z).map(|x| QInput::from_input(&x));
+        (x, [s.label])
+    };
+    // The host test `tests/board_parity.rs` replays this too.
+    let mut predictions = Fnv1a::new();
+    let mut learn_ticks = 0u64;
+    for _ in 0..WORK_STEPS {
+        if let (Ok(x), y) = next() {
+            let (p, t) = ticks(|| model.learn_targets(&x, &y));
+            black_box(p);
+            p.iter().for_each(|&v| predictions.write_u64(u64::from(v)));
+            learn_ticks += u64::from(t);
+        }
+    }
+    let mut predict_ticks = 0u64;
+    for _ in 0..WORK_STEPS {
+        if let (Ok(x), _) = next() {
+            let (p, t) = ticks(|| model.predict_all(&x));
+            black_box(p);
+            p.iter().for_each(|&v| predictions.write_u64(u64::from(v)));
+            predict_ticks += u64::from(t);
+        }
+    }
+    let model_hash = qfingerprint_of(model);
+    let (mut learn_stack, mut predict_stack) = (0, 0);
+    if let (Ok(x), y) = next() {
+        learn_stack = stack_peak(|| black_box(model.learn_targets(&x, &y))).1;
+        predict_stack = stack_peak(|| black_box(model.predict_all(&x))).1;
+    }
+    Work {
+        steps: WORK_STEPS,
+        learn_ticks,
+        predict_ticks,
+        learn_stack,
+        predict_stack,
+        predictions: predictions.finish(),
+        model: model_hash,
+    }
+}
+
+/// `model.fingerprint()` of an integer GLN, out of line (see [`fingerprint_of`]).
+#[inline(never)]
+fn qfingerprint_of<const D: usize, S: Stack<QBernoulli, D, D>>(
+    model: &Net<QBernoulli, D, D, S, 1>,
+) -> u64 {
+    model.fingerprint()
 }
 
 /// `model.fingerprint()`, out of line: inlined into [`work`] (itself inlined into a board's

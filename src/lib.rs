@@ -111,8 +111,8 @@ pub use error::Error;
 pub use explain::{Explain, Explanation};
 pub use input::Input;
 pub use math::argmax;
-pub use quant::{QGln1, QGln2, QGln3, QGln4, QInput};
 pub use persist::{Persist, PersistError};
+pub use quant::{QGln1, QGln2, QGln3, QGln4, QInput};
 pub use standardize::Standardizer;
 
 /// The README's code examples, compiled and run as doctests so the front page cannot rot.

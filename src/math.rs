@@ -158,7 +158,6 @@ pub(crate) const fn sqrt_const(x: f32) -> f32 {
     g
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,13 @@ use crate::math::{abs, clamp};
 pub(crate) const WINSOR: f32 = 10.0;
 /// once this many values have been seen.
 const WINSOR_AFTER: u32 = 20;
+/// Smallest spread (nats) the winsorising limit is measured in. Without it, a component
+/// that was constant for long (e.g. clipped during a run of extreme readings) keeps a spread
+/// near 0, every later value is clamped to its stale location, and the calibration can
+/// never follow the stream again (a detector soaked with extreme readings then flagged
+/// ordinary readings for a million readings and more). Far below an ordinary stream's
+/// spread (tenths of a nat), so it binds only after such a run.
+const WINSOR_FLOOR: f32 = 1e-3;
 
 /// The components of a channel's score, in the order of [`ChannelScore::t`].
 pub(crate) const COMPONENTS: usize = 5;
@@ -72,7 +79,12 @@ impl Running {
         // the standardisation has settled; the anomalies themselves) must not inflate the
         // spread for thousands of readings.
         let v = if n > WINSOR_AFTER {
-            let lim = WINSOR * self.spread;
+            let spread = if self.spread > WINSOR_FLOOR {
+                self.spread
+            } else {
+                WINSOR_FLOOR
+            };
+            let lim = WINSOR * spread;
             clamp(v, self.loc - lim, self.loc + lim)
         } else {
             v
@@ -316,5 +328,29 @@ impl ChannelScore {
                 f(q.count() as f32);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_calibration_that_was_constant_for_long_follows_the_stream_again() {
+        // A long constant run (a component clipped through extreme readings) leaves the
+        // spread at about 0 and the location at the constant.
+        let mut r = Running::NEW;
+        for n in 1..=100_000u32 {
+            r.learn(5.0, 1e-3, n);
+        }
+        assert!(r.spread < 1e-6);
+        // Then an ordinary stream around -2 with a spread of about 1: the calibration must
+        // get there (with a zero winsorising floor it stayed at 5 for good).
+        for n in 100_001..=200_000u32 {
+            let v = -2.0 + if n % 2 == 0 { 1.0 } else { -1.0 };
+            r.learn(v, 1e-3, n);
+        }
+        assert!((r.loc + 2.0).abs() < 0.05, "location {}", r.loc);
+        assert!((r.spread - 1.0).abs() < 0.05, "spread {}", r.spread);
     }
 }

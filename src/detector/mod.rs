@@ -168,6 +168,12 @@ const SHOCK_K: f32 = 4.0;
 /// and the share beyond which the stream is in a regime the detector has not learned: an
 /// anomaly is a minority of readings, a new normal is the majority.
 const SHOCK_SHARE: f32 = 0.5;
+/// Smallest spread (`q90 − median`) of the instant score's threshold. Each channel's
+/// instant score is in usual upper spreads of its own component, so its q90 is about 1 by
+/// construction; on a discrete stream (a sensor quantised to 0.5 °C) most readings score
+/// exactly 0, q90 collapses onto the median, and without this floor a reading one step
+/// above usual passed a threshold of a fraction of a spread.
+const INSTANT_MIN_SPREAD: f32 = 1.0;
 
 /// Readings beyond `±MAX_READING` are rejected: below it every statistic stays finite.
 pub const MAX_READING: f32 = 1e15;
@@ -539,7 +545,12 @@ where
     /// The current threshold on the instant score (the learned one times the alarm
     /// budget's factor, see [`Self::sensitivity`]).
     pub fn instant_threshold(&self) -> f32 {
-        self.instant.value(self.config.threshold_k * self.gain())
+        self.instant_at(self.config.threshold_k * self.gain())
+    }
+
+    /// The instant score's learned threshold at multiplier `k`.
+    fn instant_at(&self, k: f32) -> f32 {
+        self.instant.value_min_spread(k, INSTANT_MIN_SPREAD)
     }
 
     /// The factor (at least 1) the alarm budget puts on every test's threshold multiplier
@@ -679,6 +690,8 @@ where
         let instant_threshold = self.instant_threshold();
         let (reason, channel) = if instant > instant_threshold {
             (Some(Reason::Surprise), argmax(&inst))
+        } else if let Some(c) = self.out_of_range(steps, mix) {
+            (Some(Reason::Level), c)
         } else {
             let ks_flag = self.config.sustained_k * self.gain();
             self.sustained_reason(steps, mix, ks_flag)
@@ -707,6 +720,17 @@ where
         }
     }
 
+    /// The first channel whose reading is further outside its usual levels than the
+    /// instant threshold's multiplier allows (`threshold_k` usual upper spreads of its
+    /// instant level component): a reading out of range, however predictable its path.
+    fn out_of_range(&self, steps: &[Step<D, B>; CH], mix: &score::Mix) -> Option<usize> {
+        let k = self.config.threshold_k * self.gain();
+        self.cal
+            .iter()
+            .zip(steps)
+            .position(|(cs, s)| cs.instant_level(&s.comps, mix) > k)
+    }
+
     /// The first channel whose smoothed prediction or level component passes its
     /// threshold (`ks_flag` times its spread), and which.
     fn sustained_reason(
@@ -730,12 +754,12 @@ where
     fn learn(&mut self, steps: &[Step<D, B>; CH], x: &[f32; CH], verdict: &Verdict<CH>) {
         let instant = steps.iter().map(|s| s.instant).sum::<f32>();
         let warming_up = verdict.warming_up;
-        let surprising = instant > self.instant.value(self.config.threshold_k * SHOCK_K);
+        let surprising = instant > self.instant_at(self.config.threshold_k * SHOCK_K);
         let tr = self.config.threshold_rate;
         // Scores above a threshold move it as if they were at it: an anomaly, however
         // long, does not teach the threshold that anomalies are normal.
-        self.instant
-            .update_capped(instant, self.config.threshold_k, tr);
+        let cap = self.instant_at(self.config.threshold_k);
+        self.instant.update_capped_at(instant, cap, tr);
         let rates = ChannelRates {
             stats: 1.0 / self.config.stats_horizon,
             error: 1.0 / self.config.error_horizon,

@@ -106,8 +106,21 @@ impl Threshold {
     /// `median + k (q90 − median)` (the spread counted as 0 if negative; an overflow gives
     /// `±f32::MAX`).
     pub fn value(&self, k: f32) -> f32 {
+        self.value_min_spread(k, 0.0)
+    }
+
+    /// [`value`](Self::value) with the spread `q90 − median` counted as at least
+    /// `min_spread`. A stream of discrete values (a sensor quantised to a few steps, scores
+    /// that are 0 for most readings) can have `q90 = median`; without a floor its threshold
+    /// then sits at the median and the first ordinary step above it passes.
+    pub fn value_min_spread(&self, k: f32, min_spread: f32) -> f32 {
         let m = self.median.value();
         let spread = self.upper.value() - m;
+        let spread = if spread > min_spread {
+            spread
+        } else {
+            min_spread
+        };
         let t = m + k * if spread > 0.0 { spread } else { 0.0 };
         t.clamp(-f32::MAX, f32::MAX)
     }
@@ -127,7 +140,12 @@ impl Threshold {
     /// threshold has no width, and capping at it would keep it there forever, flagging every
     /// later reading.
     pub fn update_capped(&mut self, s: f32, k: f32, rate: f32) {
-        let t = self.value(k);
+        self.update_capped_at(s, self.value(k), rate);
+    }
+
+    /// [`update_capped`](Self::update_capped) with the cap given: the value `t` of the
+    /// threshold as its user computes it (e.g. by [`value_min_spread`](Self::value_min_spread)).
+    pub fn update_capped_at(&mut self, s: f32, t: f32, rate: f32) {
         let s = if self.median.count() >= Self::SETTLED && self.median.spread > 0.0 && s > t {
             t
         } else {

@@ -264,6 +264,12 @@ impl ChannelScore {
         if v > 0.0 { v } else { 0.0 }
     }
 
+    /// The instant level component, weighted (0 when levels are not counted): how far
+    /// outside the levels this channel usually takes one reading is.
+    pub(crate) fn instant_level(&self, c: &Components, m: &Mix) -> f32 {
+        self.weight(LEVEL_INSTANT, m) * c.norm[LEVEL_INSTANT]
+    }
+
     /// Whether a lasting component (smoothed prediction surprise, either side, or
     /// smoothed level) is beyond `k` usual spreads: `(predictability, level)`, the one
     /// further beyond only.

@@ -186,6 +186,10 @@ fn driver(v: &Verdict<2>, e: Option<&DetectorExplanation<2, 16>>) -> String {
             );
         }
         Some(Reason::Stuck) => return format!("driver: {channel} repeats its last value"),
+        Some(Reason::Joint) => {
+            return "driver: the channels together, far from every remembered normal reading"
+                .to_string();
+        }
         _ => {
             let scale = match d.timescale {
                 Timescale::Channels => "the other channel".to_string(),
@@ -213,12 +217,7 @@ fn describe(
     format!(
         "{}  ANOMALY ({})  {} {:.2} {} (expected {:.2} ± {:.2}), score {:.1}, instant {:.1} / {:.1}; {}",
         clock(t),
-        v.reason.map_or("-", |r| match r {
-            Reason::Surprise => "surprise",
-            Reason::Predictability => "predictability",
-            Reason::Level => "level",
-            Reason::Stuck => "stuck",
-        }),
+        v.reason.map_or("-", Reason::name),
         CHANNELS[c],
         x[c],
         UNITS[c],
@@ -375,10 +374,13 @@ fn legend() {
   reason       why a reading is flagged: surprise = this reading does not fit its prediction
                (the instant score is above its threshold); predictability = a channel has been
                harder (or, unusually, easier) to predict than usual for a while; level = a
-               channel's value has been unusual for a while; stuck = a channel repeats the same
-               value far longer than it ever did
+               channel's value has been unusual for a while, or this one is far outside its
+               usual levels; stuck = a channel repeats the same value far longer than it ever
+               did; joint = the channels together are unlike every remembered normal reading
+               (each may look usual alone)
   score        the anomaly score: per channel the largest of its surprises, each put on one
-               scale by its own recent median and upper spread, summed over channels
+               scale by its own recent median and upper spread, summed over channels, plus
+               the joint view's distance to the remembered normal readings on the same scale
   instant      the same for this reading alone (no smoothing), then '/ threshold': the
                adaptive threshold it is compared with (raised by the alarm budget while
                alarms come faster than one per 1 000 readings)

@@ -149,3 +149,53 @@ fn on_a_clean_stream_the_budget_stays_out_of_the_way() {
     run(&mut d, 4000, 10_000, |t| reading(t, 0.5, &mut r));
     assert!(d.sensitivity() < 2.0, "{}", d.sensitivity());
 }
+
+/// Two sensors of one rig that always move together: `(u, u + noise)` on a slow cycle.
+fn rig(t: u32, r: &mut SplitMix64) -> [f32; 2] {
+    let u = reading(t, 0.3, r);
+    [u, u + 0.2 * r.next_normal()]
+}
+
+#[test]
+fn two_channels_that_always_moved_together_and_now_disagree_are_flagged_jointly() {
+    type Det2 = Detector<2, 16, 16, 16, SensorModel>;
+    let mut d = Det2::with_seed(4, DetectorConfig::DEFAULT);
+    let mut r = SplitMix64::new(40);
+    for t in 0..5000 {
+        d.update(&rig(t, &mut r)).unwrap();
+    }
+    // Clean, the joint view stays quiet.
+    let clean: Vec<_> = (5000..6000)
+        .map(|t| d.update(&rig(t, &mut r)).unwrap())
+        .collect();
+    assert_eq!(alarms_of(&clean), 0);
+    // From t = 6000 (the cycle at its mean, rising) the second channel mirrors the first:
+    // each stays within its usual range (50 ± 5) and moves smoothly, but never together.
+    let v: Vec<_> = (6000..6125)
+        .map(|t| {
+            let [a, _] = rig(t, &mut r);
+            d.update(&[a, 100.0 - a]).unwrap()
+        })
+        .collect();
+    let at = v
+        .iter()
+        .position(|v| v.joint > DetectorConfig::DEFAULT.threshold_k)
+        .expect("the joint view did not see the channels disagree");
+    // The disagreement grows from 0 at the crossing to 10 (two usual ranges) at the peak,
+    // a quarter cycle (125 readings) later.
+    assert!(at < 100, "joint distance far after {at} readings");
+    assert!(v.iter().any(|v| v.anomaly), "not flagged");
+}
+
+/// Alarm events among two-channel verdicts.
+fn alarms_of(v: &[Verdict<2>]) -> usize {
+    let mut last: Option<usize> = None;
+    let mut n = 0;
+    for (i, _) in v.iter().enumerate().filter(|(_, v)| v.anomaly) {
+        if last.is_none_or(|l| i - l > ALARM_MERGE as usize) {
+            n += 1;
+        }
+        last = Some(i);
+    }
+    n
+}

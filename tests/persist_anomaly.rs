@@ -1036,3 +1036,41 @@ fn extreme_streams_always_save_records_their_loader_accepts() {
         }
     }
 }
+
+/// The joint view's section (the last of a detector's body, before the CRC): every field
+/// beyond what an admitted stream can reach is refused, and nothing changes.
+#[test]
+fn joint_view_states_it_cannot_reach_are_rejected() {
+    let good = bytes(&trained::<2, 3, GaussianGln1<2, 2, 1, 2>>(30));
+    // 12 counters + 2 locations + 2 spreads + 24 threshold + 64 slots of 2.
+    let j = good.len() - 4 - (12 + 16 + 24 + 64 * 8);
+    let rd = |at: usize| u32::from_le_bytes(good[j + at..j + at + 4].try_into().unwrap());
+    let (len, admitted) = (rd(0), rd(4));
+    assert!(len > 16 && len < 64 && admitted == len, "{len} {admitted}");
+    // The sample loads as saved.
+    let back = Pair::from_bytes(&good).unwrap();
+    assert_eq!(bytes(&back), good);
+    let f = |v: f32| v.to_le_bytes();
+    let u = |v: u32| v.to_le_bytes();
+    let slot = |i: usize, c: usize| j + 52 + 4 * (2 * i + c);
+    let cases: Vec<(usize, [u8; 4], usize)> = vec![
+        (j, u(65), j),                              // more slots than the sample has
+        (j, u(len - 1), j + 4),                     // not filled in order
+        (j + 4, u(1_000), j),                       // more admissions than readings
+        (j + 8, f(1.5), j + 8),                     // a share beyond 1
+        (j + 12, f(f32::NAN), j + 12),              // a location that is NaN
+        (j + 20, f(-1.0), j + 20),                  // a negative spread
+        (j + 28, f(1e3), j + 28),                   // a distance quantile beyond reach
+        (j + 36, u(1_000), j + 36),                 // a threshold count beyond readings
+        (j + 48, u(0), j + 40),                     // a quantile with values but no count
+        (slot(3, 1), f(f32::INFINITY), slot(3, 1)), // a used slot not finite
+        (slot(0, 0), f(2e15), slot(0, 0)),          // a reading beyond MAX_READING
+        (slot(len as usize, 0), f(1.0), slot(len as usize, 0)), // an unused slot not 0
+    ];
+    for (at, v, offset) in &cases {
+        let mut b = good.clone();
+        b[*at..*at + 4].copy_from_slice(v);
+        fix_crc(&mut b);
+        d_rejects::<2, 3>(&b, bad_at(*offset));
+    }
+}

@@ -601,6 +601,7 @@ mod tests {
             warming_up: false,
             channel,
             contributions: [0.0; 2],
+            joint: 0.0,
             expected: [g; 2],
         }
     }

@@ -128,6 +128,7 @@ mod channel;
 pub mod explain;
 #[cfg(feature = "micromath")]
 mod imu;
+mod joint;
 mod persist;
 mod quantile;
 mod score;
@@ -144,6 +145,8 @@ use crate::hash::Fnv1a;
 use crate::math::{abs, argmax, clamp, exp, sqrt};
 use channel::{Channel, Recent, TEMPORAL, rate};
 use heapless::HistoryBuf;
+pub use joint::JOINT_HORIZON;
+use joint::Joint;
 use score::ChannelScore;
 
 /// Readings learned before the score calibration starts.
@@ -340,6 +343,10 @@ pub struct Verdict<const CH: usize> {
     pub channel: usize,
     /// Each channel's share of the score.
     pub contributions: [f32; CH],
+    /// The joint view's share of the score: how far this reading, all channels at once,
+    /// lies from the remembered normal readings, in usual upper spreads (0 with one channel
+    /// and while warming up; see [`Reason::Joint`]).
+    pub joint: f32,
     /// The predicted value of each channel, in its own units (mean and variance).
     pub expected: [Gaussian; CH],
 }
@@ -360,6 +367,30 @@ pub enum Reason {
     /// A channel has repeated exactly the same value for more than twice its longest normal
     /// run (plus 10 readings): a stuck sensor or a frozen bus.
     Stuck,
+    /// The channels together are unlike every remembered normal reading, though each may
+    /// look usual alone: two sensors that always moved together now disagree (the joint
+    /// view, two channels or more).
+    Joint,
+}
+
+impl Reason {
+    /// A short lower-case name for logs and displays (`"surprise"`, `"predictability"`,
+    /// `"level"`, `"stuck"`, `"joint"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Reason::Surprise => "surprise",
+            Reason::Predictability => "predictability",
+            Reason::Level => "level",
+            Reason::Stuck => "stuck",
+            Reason::Joint => "joint",
+        }
+    }
+}
+
+impl core::fmt::Display for Reason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A streaming anomaly detector over `CH` channels with a window of `W` readings and one
@@ -376,6 +407,9 @@ pub struct Detector<const CH: usize, const W: usize, const D: usize, const B: us
     cal: [ChannelScore; CH],
     cal_n: u32,
     instant: Threshold,
+    /// The joint view of all channels: a sample of normal readings and its distance's
+    /// threshold.
+    joint: Joint<CH>,
     readings: u64,
     /// The reading count when the current commissioning began (0, or the last regime
     /// shock): the detector warms up again for `warmup` readings after it.
@@ -433,6 +467,7 @@ where
             cal: [ChannelScore::NEW; CH],
             cal_n: 0,
             instant: Threshold::new(),
+            joint: Joint::NEW,
             readings: 0,
             commissioned: 0,
             shock: 0.0,
@@ -643,9 +678,11 @@ where
             s.score(cs, self.cal_n, &mix);
             s.run = ch.stuck(v, l, gain);
         }
-        let verdict = self.judge(&steps, &mix);
+        let jd = self.joint.distance(x);
+        let verdict = self.judge(&steps, &mix, self.joint.normalized(jd));
         if learn {
             self.learn(&steps, x, &verdict);
+            self.learn_joint(x, jd, &verdict);
         }
         // Track.
         for (((s, cs), ch), (&v, &l)) in steps
@@ -673,7 +710,7 @@ where
     }
 
     /// The verdict on the scored channel steps, from the statistics before this reading.
-    fn judge(&self, steps: &[Step<D, B>; CH], mix: &score::Mix) -> Verdict<CH> {
+    fn judge(&self, steps: &[Step<D, B>; CH], mix: &score::Mix, joint: f32) -> Verdict<CH> {
         let warming_up = self.warming_up();
         let mut inst = [0.0f32; CH];
         let mut contributions = [0.0f32; CH];
@@ -692,6 +729,8 @@ where
             (Some(Reason::Surprise), argmax(&inst))
         } else if let Some(c) = self.out_of_range(steps, mix) {
             (Some(Reason::Level), c)
+        } else if joint > self.config.threshold_k * self.gain() {
+            (Some(Reason::Joint), argmax(&contributions))
         } else {
             let ks_flag = self.config.sustained_k * self.gain();
             self.sustained_reason(steps, mix, ks_flag)
@@ -706,7 +745,7 @@ where
             score: if warming_up {
                 0.0
             } else {
-                contributions.iter().sum::<f32>()
+                contributions.iter().sum::<f32>() + joint.max(0.0)
             },
             instant: if warming_up { 0.0 } else { instant },
             nll: steps.iter().fold(0.0f32, |a, s| a + s.predicted.nll),
@@ -716,6 +755,7 @@ where
             warming_up,
             channel,
             contributions: if warming_up { [0.0; CH] } else { contributions },
+            joint: if warming_up { 0.0 } else { joint },
             expected,
         }
     }
@@ -796,6 +836,16 @@ where
         self.readings = self.readings.saturating_add(1);
     }
 
+    /// Learns the joint view from reading `z` (standardised) at joint distance `d`: a
+    /// reading not flagged enters the remembered sample (see the `joint` module).
+    fn learn_joint(&mut self, z: &[f32; CH], d: f32, verdict: &Verdict<CH>) {
+        let cap = self.config.threshold_k * self.gain();
+        let rate = self.config.threshold_rate;
+        self.joint.learn(z, d, cap, !verdict.anomaly, rate);
+        self.joint
+            .learn_shock(verdict.joint, self.config.threshold_k * SHOCK_K);
+    }
+
     /// Learns each channel's calibration, once the standardisation and the predictors have
     /// seen a few readings (the very first surprises say nothing about later ones).
     fn learn_calibration(&mut self, steps: &[Step<D, B>; CH], fresh: u32) {
@@ -862,6 +912,7 @@ where
             self.log_gain = 0.0;
             // `readings` is incremented right after: the new commissioning starts there.
             self.commissioned = self.readings.saturating_add(1);
+            self.joint.clear();
         }
     }
 
@@ -884,6 +935,7 @@ where
             warming_up: true,
             channel: 0,
             contributions: [0.0; CH],
+            joint: 0.0,
             expected: core::array::from_fn(|c| Gaussian {
                 mean: x.get(c).copied().unwrap_or(0.0),
                 variance: 0.0,
@@ -1034,6 +1086,7 @@ where
             f(q.value());
             f(q.count() as f32);
         }
+        self.joint.for_each_value(&mut f);
         f(self.shock);
         f(self.log_gain);
         h.write_u64(u64::from(self.quiet));

@@ -7,6 +7,7 @@
 //! the readings are written back in order, which is all the detector reads.
 
 use super::channel::{Channel, LEVELS, TEMPORAL, Z_MAX};
+use super::joint::{JOINT_DISTANCE_MAX, JOINT_MEMORY, Joint};
 use super::quantile::Threshold;
 use super::score::{COMPONENTS, ChannelScore, LEVEL_Z, WINSOR};
 use super::{CAL_START, Detector, DetectorConfig, LOG_GAIN_MAX, MAX_READING};
@@ -80,6 +81,12 @@ const THRESHOLD_BYTES: usize = 2 * 12;
 const CHANNEL_BYTES: usize = 4 + (2 + LEVELS + 2 + TEMPORAL) * 4 + 4 * 4;
 /// Bytes of a saved [`ChannelScore`].
 const SCORE_BYTES: usize = 6 * 4 + 2 * 3 * 4 + COMPONENTS * THRESHOLD_BYTES;
+
+/// The joint view: filled slots, admissions and shock share, the distance's threshold;
+const JOINT_BYTES: usize = 3 * 4 + THRESHOLD_BYTES;
+/// and per channel its local location and spread and its value in every slot (`0.0` when
+/// unfilled).
+const JOINT_CHANNEL_BYTES: usize = 2 * 4 + 4 * JOINT_MEMORY;
 
 const SHAPE_NAMES: [&str; SHAPE_WORDS] = [
     "CH (channels)",
@@ -157,6 +164,37 @@ fn write_threshold<S: Sink>(out: &mut S, t: &Threshold) -> Result<(), S::Error> 
         put_f32(out, q.q)?;
         put_f32(out, q.spread)?;
         put_u32(out, q.n)?;
+    }
+    Ok(())
+}
+
+fn write_joint<S: Sink, const CH: usize>(out: &mut S, j: &Joint<CH>) -> Result<(), S::Error> {
+    put_u32(out, j.len)?;
+    put_u32(out, j.admitted)?;
+    put_f32(out, j.shock)?;
+    for &v in j.loc.iter().chain(&j.spread) {
+        put_f32(out, v)?;
+    }
+    write_threshold(out, &j.t)?;
+    for &v in j.points.iter().flatten() {
+        put_f32(out, v)?;
+    }
+    Ok(())
+}
+
+fn read_joint<S: Source, const CH: usize>(
+    input: &mut Body<'_, S>,
+    j: &mut Joint<CH>,
+) -> Result<(), S::Error> {
+    j.len = input.u32()?;
+    j.admitted = input.u32()?;
+    j.shock = input.f32()?;
+    for v in j.loc.iter_mut().chain(j.spread.iter_mut()) {
+        *v = input.f32()?;
+    }
+    read_threshold(input, &mut j.t)?;
+    for v in j.points.iter_mut().flatten() {
+        *v = input.f32()?;
     }
     Ok(())
 }
@@ -514,6 +552,76 @@ impl<S: Source> Checker<'_, '_, S> {
         Ok(())
     }
 
+    /// The joint view (see [`JOINT_BYTES`]): every bound an admitted stream can reach.
+    /// With one channel, or before anything was admitted, it is empty and all zero.
+    fn joint<const CH: usize>(&mut self, learned: u32) -> Result<(), S::Error> {
+        let (len, at) = self.u32()?;
+        let (admitted, at_a) = self.u32()?;
+        let none = admitted == 0 || CH < 2;
+        self.require(
+            len as usize <= JOINT_MEMORY && len <= admitted && admitted <= learned,
+            at,
+            "joint sample size disagrees with its admissions",
+        );
+        let full = (admitted as usize).min(JOINT_MEMORY) as u32;
+        self.require(
+            len == full || CH < 2,
+            at_a,
+            "joint sample not filled in order",
+        );
+        let at = self.input.offset();
+        let shock = self.finite(none)?;
+        self.require(
+            (0.0..=1.0).contains(&shock),
+            at,
+            "joint share of far readings outside [0, 1]",
+        );
+        for _ in 0..CH {
+            self.within(none, -STAT_MAX, STAT_MAX)?;
+        }
+        for _ in 0..CH {
+            self.up_to(none || admitted == 1, DIFF_MAX)?;
+        }
+        let mut counts = [0u32; 2];
+        for n in &mut counts {
+            *n = self.joint_quantile(learned, none)?;
+        }
+        self.require(
+            counts[0] == counts[1],
+            at_a,
+            "joint quantile counts disagree",
+        );
+        for i in 0..JOINT_MEMORY {
+            for _ in 0..CH {
+                self.within(i >= len as usize, -MAX_READING, MAX_READING)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One quantile of the joint distance's threshold: its estimate and spread within what
+    /// distances (at most [`JOINT_DISTANCE_MAX`]) reach, zero before its first value, and
+    /// its count (returned) within the readings learned (0 if nothing was admitted).
+    fn joint_quantile(&mut self, learned: u32, none: bool) -> Result<u32, S::Error> {
+        let (q, spread) = quantile_max(JOINT_DISTANCE_MAX);
+        let at = self.input.offset();
+        let (v, s) = (self.input.f32()?, self.input.f32()?);
+        let (n, at_n) = self.u32()?;
+        self.require(
+            n <= learned && (n == 0 || !none),
+            at_n,
+            "joint threshold count beyond the readings",
+        );
+        let zero = (n == 0 && v.to_bits() != 0) || (n <= 1 && s.to_bits() != 0);
+        let within = abs(v) <= q && (0.0..=spread).contains(&s);
+        self.require(
+            within && !zero,
+            at,
+            "joint threshold beyond what a stream can reach",
+        );
+        Ok(n)
+    }
+
     /// A [`Threshold`] that has seen `count` values.
     /// Its values were within `±v`, so (see [`quantile_max`]) each quantile within
     /// `±3 v` and each spread within `[0, 4 v]`.
@@ -620,7 +728,9 @@ where
         + 4
         + 4 * W * CH
         + THRESHOLD_BYTES
-        + CH * (CHANNEL_BYTES + 4 * CH + SCORE_BYTES + M::BODY_BYTES);
+        + CH * (CHANNEL_BYTES + 4 * CH + SCORE_BYTES + M::BODY_BYTES)
+        + JOINT_BYTES
+        + CH * JOINT_CHANNEL_BYTES;
 
     fn write_body<S: Sink>(&self, out: &mut S) -> Result<(), S::Error> {
         write_config(out, &self.config)?;
@@ -660,7 +770,7 @@ where
         for m in &self.models {
             m.write_body(out)?;
         }
-        Ok(())
+        write_joint(out, &self.joint)
     }
 
     fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error> {
@@ -679,6 +789,7 @@ where
                 ck.first = Some(e);
             }
         }
+        ck.joint::<CH>(counters.learned)?;
         Ok(match ck.first {
             Some(e) => Err(e),
             None => Ok(()),
@@ -728,6 +839,7 @@ where
             let r = m.apply_body(input)?;
             models = models.and(r);
         }
+        read_joint(input, &mut self.joint)?;
         Ok(models)
     }
 
@@ -749,23 +861,42 @@ mod tests {
     #[test]
     fn saved_sizes_follow_the_layout() {
         // 64 header + 52 config + 52 counters + window + 24 threshold + per channel
-        // (132 + 4 CH + 168 + model body) + 4 CRC; a model body is 72 + 4 weights.
+        // (132 + 4 CH + 168 + model body) + joint view (12 + 8 CH + 24 + 256 CH) + 4 CRC; a
+        // model body is 72 + 4 weights.
         type Tiny = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;
         assert_eq!(GaussianGln1::<2, 2, 1, 2>::WEIGHTS, 10);
         assert_eq!(
             <Tiny as Persist>::SAVED_BYTES,
-            64 + 52 + 52 + 4 + 16 + 24 + 132 + 4 + 168 + 72 + 40 + 4
+            64 + 52 + 52 + 4 + 16 + 24 + 132 + 4 + 168 + 72 + 40 + (12 + 8 + 24 + 256) + 4
         );
         type Small = Detector<2, 8, 8, 8, SmallSensorModel>;
         let body = 72 + 4 * SmallSensorModel::WEIGHTS;
         assert_eq!(
             <Small as Persist>::SAVED_BYTES,
-            64 + 52 + 52 + 4 + 4 * 8 * 2 + 24 + 2 * (132 + 8 + 168 + body) + 4
+            64 + 52
+                + 52
+                + 4
+                + 4 * 8 * 2
+                + 24
+                + 2 * (132 + 8 + 168 + body)
+                + (12 + 16 + 24 + 512)
+                + 4
         );
         type Reference = Detector<1, 16, 16, 16, SensorModel>;
         assert_eq!(
             <Reference as Persist>::SAVED_BYTES,
-            64 + 52 + 52 + 4 + 64 + 24 + 132 + 4 + 168 + 72 + 4 * SensorModel::WEIGHTS + 4
+            64 + 52
+                + 52
+                + 4
+                + 64
+                + 24
+                + 132
+                + 4
+                + 168
+                + 72
+                + 4 * SensorModel::WEIGHTS
+                + (12 + 8 + 24 + 256)
+                + 4
         );
         assert_eq!(
             <Small as Record>::SHAPE,

@@ -118,13 +118,7 @@ fn clock(t: u32) -> (u32, u32, u32) {
 }
 
 fn reason(r: Option<Reason>) -> &'static str {
-    match r {
-        Some(Reason::Surprise) => "surprise",
-        Some(Reason::Predictability) => "predictability",
-        Some(Reason::Level) => "level",
-        Some(Reason::Stuck) => "stuck",
-        None => "-",
-    }
+    r.map_or("-", Reason::name)
 }
 
 /// Checks that the run-time generator computes the table's bits on this core.

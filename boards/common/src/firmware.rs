@@ -43,12 +43,7 @@ pub fn log_verdict<const CH: usize>(
 }
 
 fn reason_name(r: Reason) -> &'static str {
-    match r {
-        Reason::Surprise => "surprise",
-        Reason::Predictability => "predictability",
-        Reason::Level => "level",
-        Reason::Stuck => "stuck",
-    }
+    r.name()
 }
 
 /// Restores `value` from the newest checkpoint in `slots`; logs what happened. `value` is

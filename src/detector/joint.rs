@@ -18,10 +18,14 @@
 //!   an exponentially fading one later, so the sample follows a machine that slowly changes
 //!   its operating point. The slot and the draw come from a hash of the admission count:
 //!   deterministic, integer only, the same bits on every target.
-//! - **Admission.** A reading enters only if it was not flagged and its joint score is
-//!   below the alarm threshold: an anomaly, however long, does not teach the sample that it
-//!   is normal. The alarm budget raises that threshold while alarms come too fast, so a
-//!   stream that really moved is admitted again; re-commissioning empties the sample.
+//! - **Admission.** A reading enters only if it was not flagged and it is at least as
+//!   typical as the median reading (its distance at most the running median distance): an
+//!   anomaly, however long, does not teach the sample that it is normal. One reading in
+//!   [`JOINT_LEAK`] enters regardless, so a stream that really moved is learned again (once
+//!   a few of its readings are remembered they are typical, and it follows fast); when most
+//!   recent readings are far beyond the sample, it empties and starts again.
+//! - **Weight.** The channels' own scores cover the channels one at a time; the joint view
+//!   covers all `CH` at once, and its share of the score counts `CH` times.
 
 use super::quantile::Threshold;
 use crate::math::{abs, clamp, sqrt};
@@ -32,6 +36,9 @@ pub(crate) const JOINT_MEMORY: usize = 64;
 pub(crate) const JOINT_K: usize = 4;
 /// Admissions after which the sample forgets exponentially (about this many readings).
 pub const JOINT_HORIZON: u32 = 2000;
+/// One reading in this many enters the sample even if it is not typical (see
+/// `Detector`'s joint learning): the way back for a stream that really moved.
+pub const JOINT_LEAK: u64 = 64;
 /// Bound on one channel's difference in a distance (local spreads).
 const Z_MAX: f32 = 20.0;
 /// Bound of a joint distance (each channel's difference is within `±Z_MAX`).

@@ -145,8 +145,8 @@ use crate::hash::Fnv1a;
 use crate::math::{abs, argmax, clamp, exp, sqrt};
 use channel::{Channel, Recent, TEMPORAL, rate};
 use heapless::HistoryBuf;
-pub use joint::JOINT_HORIZON;
 use joint::Joint;
+pub use joint::{JOINT_HORIZON, JOINT_LEAK};
 use score::ChannelScore;
 
 /// Readings learned before the score calibration starts.
@@ -745,7 +745,7 @@ where
             score: if warming_up {
                 0.0
             } else {
-                contributions.iter().sum::<f32>() + joint.max(0.0)
+                contributions.iter().sum::<f32>() + CH as f32 * joint.max(0.0)
             },
             instant: if warming_up { 0.0 } else { instant },
             nll: steps.iter().fold(0.0f32, |a, s| a + s.predicted.nll),
@@ -836,12 +836,17 @@ where
         self.readings = self.readings.saturating_add(1);
     }
 
-    /// Learns the joint view from reading `z` (standardised) at joint distance `d`: a
-    /// reading not flagged enters the remembered sample (see the `joint` module).
-    fn learn_joint(&mut self, z: &[f32; CH], d: f32, verdict: &Verdict<CH>) {
+    /// Learns the joint view from reading `x` at joint distance `d`. Only readings at least
+    /// as typical as the median one (their normalised distance at most 0) and not flagged
+    /// enter the remembered sample, so a long anomaly does not become its normal; one
+    /// reading in [`JOINT_LEAK`] enters regardless, so a stream that really moved is
+    /// learned again (once a few of its readings are remembered, they are typical).
+    fn learn_joint(&mut self, x: &[f32; CH], d: f32, verdict: &Verdict<CH>) {
         let cap = self.config.threshold_k * self.gain();
         let rate = self.config.threshold_rate;
-        self.joint.learn(z, d, cap, !verdict.anomaly, rate);
+        let typical = verdict.joint <= 0.0 && !verdict.anomaly;
+        let leaked = self.readings.is_multiple_of(JOINT_LEAK);
+        self.joint.learn(x, d, cap, typical || leaked, rate);
         self.joint
             .learn_shock(verdict.joint, self.config.threshold_k * SHOCK_K);
     }

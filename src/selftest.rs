@@ -25,7 +25,7 @@
 //!   stretch.
 //! - [`quant`]: the integer GLN ([`crate::quant`]) on an integer stream; the boards'
 //!   `qbench-*` binaries run it.
-//! - [`kernels`]: not a model but the Cortex-M FPU kernels (`src/kernels.rs`) against the
+//! - [`kernels`]: not a model but the Cortex-M FPU kernels (`src/kernels/fpu.rs`) against the
 //!   portable code, on inputs chosen to tell them apart (nothing to check elsewhere).
 //!
 //! Together they take about 10 KiB of RAM (the micro:bit board runs both).

@@ -108,7 +108,7 @@ impl<const D: usize> Moments<D> {
 ///   reading starts them afresh again).
 ///
 /// After any single accepted value, a stream of ordinary readings brings the transform back
-/// to within 1% of a fresh standardiser's (`tests/recovery.rs`). The recent block is not
+/// to within 1% of a fresh standardiser's (`tests/durability/recovery.rs`). The recent block is not
 /// saved ([`crate::persist`] keeps the long-run statistics), and `==` compares what is saved;
 /// a loaded copy starts a new block, so it computes the same bits as the original as long as
 /// no block replaces the statistics.

@@ -100,11 +100,11 @@ use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
 /// Bytes streamed per flash read or write call (a buffer on the stack).
 pub const CHUNK: usize = 256;
 /// The slot header's magic number.
-pub const SLOT_MAGIC: [u8; 4] = *b"GLNs";
+pub(crate) const SLOT_MAGIC: [u8; 4] = *b"GLNs";
 /// The slot format version.
-pub const SLOT_VERSION: u16 = 1;
+pub(crate) const SLOT_VERSION: u16 = 1;
 /// Bytes of the slot header before padding.
-pub const SLOT_HEADER_BYTES: usize = 32;
+pub(crate) const SLOT_HEADER_BYTES: usize = 32;
 const ERASED: u8 = 0xFF;
 
 /// Why a checkpoint could not be saved or loaded.

@@ -30,8 +30,8 @@ PROPTEST_CASES="$cases" cargo test "${opt[@]}" --test proptests
 
 echo "== reliability: persistence, hostile input, recovery from any single value, flash checkpoints"
 echo "   (power cut at every byte, alone and with read disturbs, wrapping sequences, worn regions)"
-cargo test "${opt[@]}" --test bernoulli --test persist_anomaly --test parity --test hostile \
-    --test storage --test recovery
+cargo test "${opt[@]}" --test bernoulli --test detection --test parity --test hostile \
+    --test durability
 
 echo "== reliability: soak, $soak_steps adversarial steps per model (and per small detector)"
 GLN_SOAK_STEPS="$soak_steps" cargo test "${opt[@]}" --test soak -- --include-ignored --nocapture

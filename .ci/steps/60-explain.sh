@@ -8,7 +8,7 @@
 set -euo pipefail
 
 echo "== 60-explain: tests"
-cargo test --quiet --test gaussian --test detector_explain
+cargo test --quiet --test gaussian --test detection
 cargo test --quiet --lib explain
 
 echo "== 60-explain: cargo run --release --example anomaly (drivers)"

@@ -34,6 +34,7 @@ pub struct Bernoulli;
 
 /// What an explanation's backward sweep gathers besides the weights.
 #[derive(Clone, Copy, Debug, Default)]
+#[doc(hidden)] // named by `Family::Acc`, never by a user
 pub struct Acc {
     bias: f32,
     clipped: usize,

@@ -101,9 +101,13 @@
 //! [`Explanation::within_tolerance`] (`|total − output| ≤ 1e-5 · (1 + Σ |parts|)`); the
 //! errors measured in `tests/gaussian/main.rs` are given there and in `docs/design.md`.
 
-use super::{Gaussian, GaussianInput};
 use crate::Error;
 use crate::explain::Explanation;
+use crate::gaussian::family::{Acc, GaussianFamily, NO_MIX, clipped_bases, output};
+use crate::gaussian::layer::Prepared;
+use crate::gaussian::{Gaussian, GaussianInput};
+use crate::math::{abs, clamp};
+use crate::net::{Net, Stack};
 
 /// The contribution of each of `B` base Gaussians, and of the bias Gaussians, to one head's
 /// predicted mean and precision for one input (see the [module documentation](self) for the
@@ -164,4 +168,182 @@ pub trait GaussianExplain<const D: usize, const B: usize, const N: usize> {
         x: &GaussianInput<'_, D, B>,
         head: usize,
     ) -> Result<GaussianExplanation<B>, Error>;
+}
+
+impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>, const N: usize>
+    Net<GaussianFamily, D, B, S, N>
+{
+    /// The contribution of each base Gaussian, and of the bias Gaussians, to the predicted
+    /// mean and precision of `head` for `x`: see [`GaussianExplanation`] and [its
+    /// module](crate::gaussian::explain) for the exact meaning and for what happens where a
+    /// variance projection or a mean clip binds (both decompositions stay exact;
+    /// `is_linear` says when they are also the local linear map).
+    ///
+    /// `prediction` is bit-identical to [`predict_all`](Self::predict_all)'s for `head`. No
+    /// mutation, no heap; costs about one prediction of one head plus the gating and a sweep
+    /// back of the same size.
+    ///
+    /// # Errors
+    /// [`Error::LabelOutOfRange`] if `head >= N`.
+    pub fn explain(
+        &self,
+        x: &GaussianInput<'_, D, B>,
+        head: usize,
+    ) -> Result<GaussianExplanation<B>, Error> {
+        let p = self.params();
+        let b = p.b;
+        let base = Prepared::new(x.means(), x.variances(), &b);
+        let mut acc = Acc {
+            bias_p: 0.0,
+            bias_s: 0.0,
+            mean_clipped: 0,
+            projected: 0,
+            top: NO_MIX,
+        };
+        let (ap, a_s) = self.explain_head(head, x.side(), &base, &p, &mut acc)?;
+        let prediction = output(acc.top, &b);
+        // The output mean is clipped too: its share is split in proportion.
+        let factor = if abs(acc.top.mean) <= b.mean {
+            1.0
+        } else {
+            acc.mean_clipped = acc.mean_clipped.saturating_add(1);
+            clamp(acc.top.mean, -b.mean, b.mean) / acc.top.mean
+        };
+        let (prec_in, s_in) = base.weigh(&ap, &a_s);
+        // μ = s / π, and the network keeps σ² = 1/π.
+        let scale = prediction.variance * factor;
+        let (clipped_means, clipped_vars) = clipped_bases(x, &b);
+        Ok(GaussianExplanation {
+            prediction,
+            mean: Explanation {
+                inputs: s_in.map(|s| s * scale),
+                bias: acc.bias_s * scale,
+                output: prediction.mean,
+                clipped_inputs: clipped_means,
+                clipped_neurons: acc.mean_clipped,
+            },
+            precision: Explanation {
+                inputs: prec_in,
+                bias: acc.bias_p,
+                output: 1.0 / prediction.variance,
+                clipped_inputs: clipped_vars,
+                clipped_neurons: acc.projected,
+            },
+        })
+    }
+}
+
+impl<const D: usize, const B: usize, S: Stack<GaussianFamily, D, B>, const N: usize>
+    GaussianExplain<D, B, N> for Net<GaussianFamily, D, B, S, N>
+{
+    fn explain(
+        &self,
+        x: &GaussianInput<'_, D, B>,
+        head: usize,
+    ) -> Result<GaussianExplanation<B>, Error> {
+        Self::explain(self, x, head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gaussian::GaussianConfig;
+    use crate::gaussian::GaussianGln2;
+
+    /// `[2, 1]` over two base Gaussians; every context of every neuron gets the same row, so
+    /// the gating does not matter.
+    type Small = GaussianGln2<1, 2, 2, 1, 2>;
+
+    fn net(l1: [([f32; 2], [f32; 3]); 2], l2: ([f32; 2], [f32; 3])) -> Small {
+        let config = GaussianConfig::DEFAULT
+            .with_mean_bound(2.0)
+            .with_variance_bounds(0.5, 100.0);
+        let mut m = Small::new(1, config);
+        for c in 0..2 {
+            for (n, (row, bias)) in l1.iter().enumerate() {
+                m.heads[0].0.set_row(n, c, *row, *bias);
+            }
+            m.heads[0].1.0.set_row(0, c, l2.0, l2.1);
+        }
+        m
+    }
+
+    fn explain(m: &Small) -> GaussianExplanation<2> {
+        // Base Gaussians N(1.5, 1) and N(0, 1).
+        let x = GaussianInput::new(&[0.3], &[1.5, 0.0], 1.0).unwrap();
+        let e = m.explain(&x, 0).unwrap();
+        assert_eq!(e.prediction, m.predict(&x));
+        assert!(e.within_tolerance(), "{e:?}");
+        e
+    }
+
+    fn close(a: f32, b: f32) -> bool {
+        (a - b).abs() <= 1e-6 * (1.0 + b.abs())
+    }
+
+    #[test]
+    fn a_hidden_mean_clip_splits_its_share_in_proportion() {
+        let zero = [0.0; 3];
+        // Neuron 0 extrapolates: π = 2 − 1 = 1, s = 2 · 1.5 = 3, μ = 3 beyond the bound 2,
+        // so it passes on 2 (a factor 2/3). Neuron 1 averages: π = 1, μ = 0.75. The output
+        // averages them: π = 1, μ = (2 + 0.75) / 2 = 1.375.
+        let m = net(
+            [([2.0, -1.0], zero), ([0.5, 0.5], zero)],
+            ([0.5, 0.5], zero),
+        );
+        let e = explain(&m);
+        assert!(close(e.prediction.mean, 1.375), "{e:?}");
+        assert_eq!((e.mean.clipped_inputs, e.mean.clipped_neurons), (0, 1));
+        assert!(!e.mean.is_linear() && e.precision.is_linear());
+        // Base 0 (mean 1.5) reaches the output through neuron 0 with weight 0.5 · 2 · 2/3
+        // and through neuron 1 with 0.5 · 0.5: 0.9167 · 1.5 = 1.375; base 1 has mean 0.
+        assert!(
+            close(e.mean.inputs[0], 1.375) && e.mean.inputs[1] == 0.0,
+            "{e:?}"
+        );
+        // The precision is untouched by the mean clip: 0.5 · 2 + 0.5 · 0.5 from base 0,
+        // 0.5 · (−1) + 0.5 · 0.5 from base 1, no bias.
+        assert!(close(e.precision.inputs[0], 1.25) && close(e.precision.inputs[1], -0.25));
+        assert_eq!(e.precision.bias, 0.0);
+    }
+
+    #[test]
+    fn an_output_mean_clip_is_counted_and_the_sum_holds() {
+        let zero = [0.0; 3];
+        // The output extrapolates too: π = 2 − 1 = 1, s = 2 · 2 − 0.75 = 3.25 beyond 2.
+        let m = net(
+            [([2.0, -1.0], zero), ([0.5, 0.5], zero)],
+            ([2.0, -1.0], zero),
+        );
+        let e = explain(&m);
+        assert_eq!(e.prediction.mean, 2.0);
+        assert_eq!(e.mean.clipped_neurons, 2);
+        assert!(close(e.mean.total(), 2.0), "{e:?}");
+    }
+
+    #[test]
+    fn a_projected_hidden_row_is_used_as_projected() {
+        let b = [0.1, 0.2, 0.3];
+        // Neuron 1: π = 3 + 3 + 0.6 = 6.6, above 1/sigma2_min = 2: projected along λ to 2.
+        let m = net(
+            [([0.5, 0.5], b), ([3.0, 3.0], b)],
+            ([0.25, 0.5], [0.0, 0.1, 0.2]),
+        );
+        let e = explain(&m);
+        assert_eq!(e.precision.clipped_neurons, 1);
+        assert!(!e.precision.is_linear() && e.mean.is_linear());
+        // Neuron 0: π = 1 + 0.6 = 1.6; neuron 1: π = 2 (the bound); the output:
+        // 0.25 · 1.6 + 0.5 · 2 + 0.3 = 1.7.
+        assert!(close(e.precision.output, 1.7), "{e:?}");
+        assert!(close(e.precision.total(), 1.7), "{e:?}");
+        // The biases' share: 0.25 · 0.6 + 0.5 · (0.6 − 3δ) + 0.3, with δ = (6.6 − 2) / 5
+        // (|λ|² = 1 + 1 + 3).
+        let delta = (6.6f32 - 2.0) / 5.0;
+        assert!(
+            close(e.precision.bias, 0.15 + 0.5 * (0.6 - 3.0 * delta) + 0.3),
+            "{e:?}"
+        );
+        assert!(!(e.mean.inputs[0] == 0.0) && e.mean.inputs[1] == 0.0);
+    }
 }

@@ -55,14 +55,16 @@
 //! # Ok::<(), gln::Error>(())
 //! ```
 
+mod aliases;
 pub mod explain;
+mod family;
 mod layer;
 mod network;
 
+pub use aliases::{GaussianGln1, GaussianGln2, GaussianGln3, GaussianGln4};
 pub use explain::{GaussianExplain, GaussianExplanation};
-pub use network::{
-    GaussianFamily, GaussianGln1, GaussianGln2, GaussianGln3, GaussianGln4, GaussianNetwork,
-};
+pub use family::GaussianFamily;
+pub use network::GaussianNetwork;
 
 use crate::config::{LearningRate, Schedule, StepScale};
 use crate::error::{Error, check_finite};

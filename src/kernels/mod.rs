@@ -1,11 +1,13 @@
-//! The one place that dispatches to the Cortex-M FPU kernels ([`fpu`], the crate's only
-//! `unsafe` code, compiled only for the bare-metal `eabihf` targets).
+//! The one place that dispatches to the Cortex-M FPU kernels (`src/kernels/fpu.rs`, the
+//! crate's only `unsafe` code, compiled only for the bare-metal `eabihf` targets, so these
+//! docs do not link to it).
 //!
 //! Every function here returns `Some` when a kernel computed the result and `None` when the
 //! caller must run its portable Rust code: always `None` on a target without the kernels
 //! (the host, Cortex-M0/M3), and `None` on an FPU core for a length or width the kernel does
 //! not take. The callers (`math::dot`, the Bernoulli layer's update, the gating) hold no
-//! `cfg` of their own. The kernels compute the same bits as the portable code (see [`fpu`]).
+//! `cfg` of their own. The kernels compute the same bits as the portable code (see
+//! `src/kernels/fpu.rs`).
 
 #[cfg(all(target_arch = "arm", target_os = "none", target_abi = "eabihf"))]
 #[allow(unsafe_code)]

@@ -15,7 +15,8 @@ mod stack;
 
 #[doc(hidden)] // the gating of a stack: named by `Stack::Gates`, never by a user
 pub use gates::{GCons, GEnd, GateStack};
-pub use stack::{Cons, End, MAX_DEPTH, Stack};
+pub(crate) use stack::MAX_DEPTH;
+pub use stack::{Cons, End, Stack};
 
 use crate::Error;
 use crate::config::LearningRate;
@@ -27,7 +28,9 @@ use gates::Gates;
 /// takes in and puts out, its update, the backward sweep of `explain`, and the
 /// configuration. Implemented by [`Bernoulli`](crate::bernoulli::Bernoulli) and
 /// [`GaussianFamily`](crate::gaussian::GaussianFamily); not meant to be implemented
-/// elsewhere (its methods are building blocks of [`Net`], documented for readers).
+/// elsewhere (its methods are building blocks of [`Net`], documented for readers of the
+/// source).
+#[doc(hidden)] // the generic core's internal interface: named in bounds, never by a user
 pub trait Family: Copy + PartialEq + core::fmt::Debug + 'static {
     /// The scalar of the side information the gating reads (`f32`; `i16` for the integer
     /// family).
@@ -163,6 +166,7 @@ pub trait Family: Copy + PartialEq + core::fmt::Debug + 'static {
 }
 
 /// What the generic network reads from a family's configuration.
+#[doc(hidden)] // the generic core's internal interface: named in bounds, never by a user
 pub trait ModelConfig: Copy + PartialEq + core::fmt::Debug {
     /// The learning-rate schedule.
     fn learning_rate(&self) -> &LearningRate;
@@ -223,11 +227,14 @@ pub(crate) const fn start<
 
 /// The layers of one head, `[1]` (the output neuron over `IN` inputs): what the aliases
 /// [`Gln1`](crate::Gln1) ... name.
+#[doc(hidden)] // named by the aliases' definitions, never by a user
 pub type Layers1<F, const K: usize, const C: usize, const IN: usize> = Cons<F, K, C, IN, 1, End>;
 /// `[W1, 1]`.
+#[doc(hidden)] // named by the aliases' definitions, never by a user
 pub type Layers2<F, const K: usize, const C: usize, const IN: usize, const W1: usize> =
     Cons<F, K, C, IN, W1, Layers1<F, K, C, W1>>;
 /// `[W1, W2, 1]`.
+#[doc(hidden)] // named by the aliases' definitions, never by a user
 pub type Layers3<
     F,
     const K: usize,
@@ -237,6 +244,7 @@ pub type Layers3<
     const W2: usize,
 > = Cons<F, K, C, IN, W1, Layers2<F, K, C, W1, W2>>;
 /// `[W1, W2, W3, 1]`.
+#[doc(hidden)] // named by the aliases' definitions, never by a user
 pub type Layers4<
     F,
     const K: usize,

@@ -13,7 +13,7 @@ use crate::net::Family;
 use crate::net::gates::{GEnd, GateStack};
 
 /// Most layers a stack can describe in a saved record's shape words (see `docs/format.md`).
-pub const MAX_DEPTH: usize = 6;
+pub(crate) const MAX_DEPTH: usize = 6;
 
 /// A layer of `OUT` neurons over `IN` inputs, `C = 2^K` contexts each, then the layers
 /// `Rest`; `F` is the family (Bernoulli or Gaussian).
@@ -33,6 +33,7 @@ pub struct End;
 ///
 /// The methods that take a layer's input are only ever called on a [`Cons`]: [`End`] ends
 /// the walk through [`Stack::top`], so its versions do nothing.
+#[doc(hidden)] // the generic core's internal interface: named in bounds, never by a user
 pub trait Stack<F: Family, const D: usize, const IN: usize>: Copy + PartialEq {
     /// The contexts of every layer (as the gate stack computes them).
     type Ctx: Copy;

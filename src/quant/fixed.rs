@@ -35,18 +35,18 @@ pub const LOGIT_ONE: i32 = 1 << LOGIT_SHIFT;
 pub const PROB_ONE: i32 = 1 << PROB_SHIFT;
 
 /// Steps of the squash table: one entry per 1/32 of logit over `[-8, 8]`.
-pub const SQUASH_ENTRIES: usize = 513;
+pub(crate) const SQUASH_ENTRIES: usize = 513;
 /// Logit fractional bits between two squash entries (4096 / 32 = 128 = 2^7).
 const SQUASH_STEP_SHIFT: u32 = 7;
 /// Entries of the stretch table: the lower half of 4096 probability buckets (the upper half
 /// by symmetry, `stretch(1 − p) = −stretch(p)`).
-pub const STRETCH_ENTRIES: usize = 2048;
+pub(crate) const STRETCH_ENTRIES: usize = 2048;
 
 /// `x` rounded to the nearest integer (halves away from zero) and saturated to
 /// `[-lim, lim]` (`0 ≤ lim < 2^31 − 128`); NaN gives 0. Exact and the same on every target:
 /// the truncation of an `f32` below `lim` is exact, and so is the fraction `x − t` (above
 /// 2^23 every `f32` is an integer).
-pub const fn round_sat(x: f32, lim: i32) -> i32 {
+pub(crate) const fn round_sat(x: f32, lim: i32) -> i32 {
     if x.is_nan() {
         return 0;
     }
@@ -69,7 +69,7 @@ pub const fn round_sat(x: f32, lim: i32) -> i32 {
 
 /// `v` limited to `[-bound, bound]` (`bound ≥ 0`; no panic path, unlike `i32::clamp`).
 #[inline(always)]
-pub fn clamp_sym(v: i32, bound: i32) -> i32 {
+pub(crate) fn clamp_sym(v: i32, bound: i32) -> i32 {
     let lo = bound.wrapping_neg();
     if v < lo {
         lo
@@ -164,9 +164,9 @@ const fn stretch_table() -> [i16; STRETCH_ENTRIES] {
 }
 
 /// The squash table (1026 bytes of flash).
-pub static SQUASH: [u16; SQUASH_ENTRIES] = squash_table();
+pub(crate) static SQUASH: [u16; SQUASH_ENTRIES] = squash_table();
 /// The stretch table (4096 bytes of flash; linked only where probabilities are stretched).
-pub static STRETCH: [i16; STRETCH_ENTRIES] = stretch_table();
+pub(crate) static STRETCH: [i16; STRETCH_ENTRIES] = stretch_table();
 
 /// `σ(s)` in Q16 for a logit `s` in Q12: linear interpolation between the two squash entries
 /// around `s` (within 1.6 units of 2^-16 of `σ`: 0.5 from the rounded entries, 0.8 from the interpolation), `s` first saturated to the
@@ -188,7 +188,7 @@ pub fn squash(s: i32) -> i32 {
 /// `logit(p)` in Q12 for a probability `p` in Q16 (saturated to `±32767`): the table entry
 /// of `p`'s 1/4096 bucket, by symmetry for `p ≥ 1/2`.
 #[inline]
-pub fn stretch(p: u16) -> i16 {
+pub(crate) fn stretch(p: u16) -> i16 {
     let i = usize::from(p >> 4);
     if i < STRETCH_ENTRIES {
         STRETCH.get(i).copied().unwrap_or(0)
@@ -202,7 +202,7 @@ pub fn stretch(p: u16) -> i16 {
 /// product fits an `i32` (`|a b| ≤ 2^30`) and any realistic number of them fits the `i64`
 /// sum, so the result does not depend on the order or the target.
 #[inline(always)]
-pub fn dot_i16(a: &[i16], b: &[i16]) -> i64 {
+pub(crate) fn dot_i16(a: &[i16], b: &[i16]) -> i64 {
     let mut acc = 0i64;
     for (x, y) in a.iter().zip(b) {
         acc = acc.wrapping_add(i64::from(i32::from(*x).wrapping_mul(i32::from(*y))));

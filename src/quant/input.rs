@@ -24,7 +24,7 @@ fn side_to_logit(z: i16) -> i16 {
 
 impl<const D: usize, const B: usize> QInput<D, B> {
     /// Side information `side` (Q10) and base probabilities `base` (Q16, `p · 65536`),
-    /// stretched to logits by the 2048-entry table ([`stretch`]).
+    /// stretched to logits by the 2048-entry table (see [`fixed`](crate::quant::fixed)).
     pub fn new(side: &[i16; D], base: &[u16; B]) -> Self {
         Self {
             side: *side,

@@ -43,7 +43,9 @@ pub use config::{MAX_BETA, MIN_EPS, check};
 #[doc(hidden)] // the gating of a stack: named by `Stack::Gates`, never by a user
 pub use gates::{QGCons, QGates};
 pub use input::QInput;
-pub use layer::{QClip, QLayer};
+pub use layer::QClip;
+#[doc(hidden)] // the layer of a stack: named by `Family::Layer`, never by a user
+pub use layer::QLayer;
 
 use crate::bernoulli::Network;
 use crate::config::{Config, WeightInit};

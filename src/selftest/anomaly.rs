@@ -33,26 +33,27 @@ use crate::hash::Fnv1a;
 pub type Model = detector::Detector<CHANNELS, 8, 8, 8, SmallSensorModel>;
 
 /// Seed of channel 0's model (channel 1's is `SEED + 1`).
-pub const SEED: u64 = 0x616e_6f6d_616c_7931;
+pub(crate) const SEED: u64 = 0x616e_6f6d_616c_7931;
 
 /// Seed of the machine's noise.
-pub const STREAM_SEED: u64 = 0x6d61_6368_696e_6531;
+pub(crate) const STREAM_SEED: u64 = 0x6d61_6368_696e_6531;
 
 /// Readings per cycle of the machine's load.
-pub const PERIOD: u32 = 100;
+pub(crate) const PERIOD: u32 = 100;
 
 /// Readings fed (the rejected ones and the dropped ones not included).
-pub const READINGS: u32 = 660;
+pub(crate) const READINGS: u32 = 660;
 
 /// The detector's settings: the defaults with the machine's rhythm, a warm-up of two cycles
 /// and thresholds that remember about one.
-pub const CONFIG: DetectorConfig = DetectorConfig {
+pub(crate) const CONFIG: DetectorConfig = DetectorConfig {
     warmup: 2 * PERIOD,
     threshold_rate: 1.0 / PERIOD as f32,
     ..DetectorConfig::DEFAULT
 };
 
 /// The injected faults, one of each kind the detector is meant to see.
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 pub const FAULTS: [Fault; 6] = [
     Fault {
         kind: FaultKind::Shift,
@@ -99,22 +100,22 @@ pub const FAULTS: [Fault; 6] = [
 ];
 
 /// A flag up to this many readings after a fault still finds it.
-pub const GRACE: u32 = 1;
+pub(crate) const GRACE: u32 = 1;
 
 /// Readings after a fault during which flags are its aftermath (neither finding it nor
 /// false alarms).
-pub const RECOVERY: u32 = 30;
+pub(crate) const RECOVERY: u32 = 30;
 
 /// Before reading `BAD_AT` the detector is given a NaN and an out-of-range reading, which
 /// it must reject without changing anything.
-pub const BAD_AT: u32 = 230;
+pub(crate) const BAD_AT: u32 = 230;
 
 /// Readings `GAP.0 .. GAP.1` are dropped ([`Model::missing`] instead of `update`).
-pub const GAP: (u32, u32) = (300, 303);
+pub(crate) const GAP: (u32, u32) = (300, 303);
 
 /// Learning is frozen for readings `FROZEN.0 .. FROZEN.1` (the vibration shift: a known
 /// fault is scored but not learned).
-pub const FROZEN: (u32, u32) = (490, 510);
+pub(crate) const FROZEN: (u32, u32) = (490, 510);
 
 /// The reference: [`Report::fingerprint`] of this scenario on every target.
 ///
@@ -145,7 +146,7 @@ pub struct Report {
     pub rejected: u32,
     /// Readings flagged.
     pub flagged: u32,
-    /// Injected faults flagged while on (or within [`GRACE`] readings after).
+    /// Injected faults flagged while on (or within one reading after).
     pub found: u32,
     /// Injected faults.
     pub faults: u32,
@@ -255,7 +256,7 @@ pub fn run(model: &mut Model) -> Result<Report, NotFresh> {
 
 /// FNV-1a of the bytes [`Persist::save`](crate::Persist::save) writes for `model`, hashed as
 /// they stream out of [`Persist::save_to`](crate::Persist::save_to) (no buffer needed).
-pub fn saved_hash(model: &Model) -> u64 {
+pub(crate) fn saved_hash(model: &Model) -> u64 {
     let mut sink = HashSink::new();
     // The sink cannot fail (its error type is `Infallible`).
     let Ok(()) = crate::Persist::save_to(model, &mut sink);

@@ -20,16 +20,18 @@ use crate::{Config, LearningRate, Persist, Schedule, StepScale};
 pub type Model = QGln3<16, 16, 8, 4, 2, 4>;
 
 /// Number of readings per sample.
-pub const FEATURES: usize = 16;
+pub(crate) const FEATURES: usize = 16;
 
 /// Seed of the hyperplanes.
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 pub const SEED: u64 = 0x676c_6e5f_7161_6e74;
 
 /// Seed of the input stream.
-pub const STREAM_SEED: u64 = 0x5145_4e53_4f52_5332;
+pub(crate) const STREAM_SEED: u64 = 0x5145_4e53_4f52_5332;
 
 /// The configuration: that of the [`bernoulli`](super::bernoulli) scenario (a small weight
 /// box, a hyperbolic rate with a floor, hidden fan-in scaling).
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 pub const CONFIG: Config = Config::DEFAULT
     .with_beta(0.7)
     .with_learning_rate(LearningRate {
@@ -43,19 +45,20 @@ pub const CONFIG: Config = Config::DEFAULT
     });
 
 /// Learning steps.
+#[doc(hidden)] // a fixture of the scenario, public for the board crates
 pub const STEPS: u32 = 512;
 
 /// A `predict` follows every 4th learning step.
-pub const PREDICT_EVERY: u32 = 4;
+pub(crate) const PREDICT_EVERY: u32 = 4;
 
 /// Every 7th step gives the base inputs as probabilities (through the stretch table).
-pub const PROBABILITIES_EVERY: u32 = 7;
+pub(crate) const PROBABILITIES_EVERY: u32 = 7;
 
 /// Every 31st step, the probabilities include exactly 0 and the largest Q16 value.
-pub const EXTREME_EVERY: u32 = 31;
+pub(crate) const EXTREME_EVERY: u32 = 31;
 
 /// Every 29th sample is a burst (readings 16 times larger: saturated logits).
-pub const BURST_EVERY: u32 = 29;
+pub(crate) const BURST_EVERY: u32 = 29;
 
 /// The reference: [`Report::fingerprint`] of this scenario on every target.
 ///

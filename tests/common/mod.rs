@@ -99,3 +99,21 @@ pub fn is_flip_error(e: &gln::PersistError, i: usize) -> bool {
         _ => false,
     }
 }
+
+/// Gives `rejects` every single-bit flip of a saved record with the check its error must pass
+/// (`is_flip_error` for the flipped byte); `rejects` loads the flip, asserts that it is refused
+/// with an error that passes the check, and that the target did not change. Returns how many
+/// flips the CRC caught.
+pub fn each_flip_refused(
+    bytes: &[u8],
+    mut rejects: impl FnMut(&[u8], &mut dyn FnMut(&gln::PersistError) -> bool),
+) -> usize {
+    let mut crc_errors = 0;
+    each_bit_flip(bytes, |flipped, i| {
+        rejects(flipped, &mut |p| {
+            crc_errors += usize::from(matches!(p, gln::PersistError::Crc { .. }));
+            is_flip_error(p, i)
+        })
+    });
+    crc_errors
+}

@@ -3,9 +3,7 @@
 //! target does not change, for every kind, through `Persist::load_from` and through
 //! `storage::Slots`.
 
-mod common;
-
-use common::bytes;
+use crate::common::bytes;
 use gln::detector::{Detector, DetectorConfig, SmallSensorModel};
 use gln::gaussian::{GaussianConfig, GaussianGln2, GaussianInput};
 use gln::persist::{HEADER_BYTES, LoadError, Source, crc32};

@@ -3,9 +3,7 @@
 //! faults and continues bit for bit, and every way a load can fail, each proven to leave the
 //! target unchanged.
 
-mod common;
-
-use common::bytes;
+use crate::common::{bytes, each_flip_refused, each_truncation};
 use gln::detector::{Detector, DetectorConfig, SensorModel, SmallSensorModel, Verdict};
 use gln::gaussian::{
     Gaussian, GaussianConfig, GaussianGln1, GaussianGln2, GaussianGln3, GaussianGln4,
@@ -192,33 +190,17 @@ fn bad_at(offset: usize) -> impl FnOnce(&Error) -> bool {
 #[test]
 fn gaussian_every_truncation_and_bit_flip_is_rejected() {
     let b = bytes(&trained_g());
-    for len in 0..b.len() {
-        g_rejects(&b[..len], |e| {
+    each_truncation(&b, |prefix, _| {
+        g_rejects(prefix, |e| {
             matches!(
                 perr(e),
                 Some(PersistError::Truncated { .. } | PersistError::BadMagic)
             )
         });
-    }
-    let mut crc_errors = 0;
-    for i in 0..b.len() {
-        for bit in 0..8 {
-            let mut c = b.clone();
-            c[i] ^= 1 << bit;
-            g_rejects(&c, |e| match perr(e) {
-                Some(PersistError::Crc { .. }) => {
-                    crc_errors += 1;
-                    true
-                }
-                Some(PersistError::BadMagic) => i < 4,
-                Some(PersistError::UnsupportedVersion { .. }) => (4..6).contains(&i),
-                Some(PersistError::Truncated { .. } | PersistError::BadLength { .. }) => {
-                    (8..12).contains(&i)
-                }
-                _ => false,
-            });
-        }
-    }
+    });
+    let crc_errors = each_flip_refused(&b, |flipped, ok| {
+        g_rejects(flipped, |e| perr(e).is_some_and(|p| ok(&p)))
+    });
     assert!(crc_errors > 8 * (b.len() - 12));
 }
 
@@ -579,33 +561,17 @@ where
 fn detector_every_truncation_and_bit_flip_is_rejected() {
     let b = bytes(&trained::<1, 4, GaussianGln1<2, 2, 1, 2>>(50));
     assert_eq!(b.len(), Tiny::SAVED_BYTES);
-    for len in 0..b.len() {
-        d_rejects::<1, 4>(&b[..len], |e| {
+    each_truncation(&b, |prefix, _| {
+        d_rejects::<1, 4>(prefix, |e| {
             matches!(
                 perr(e),
                 Some(PersistError::Truncated { .. } | PersistError::BadMagic)
             )
         });
-    }
-    let mut crc_errors = 0;
-    for i in 0..b.len() {
-        for bit in 0..8 {
-            let mut c = b.clone();
-            c[i] ^= 1 << bit;
-            d_rejects::<1, 4>(&c, |e| match perr(e) {
-                Some(PersistError::Crc { .. }) => {
-                    crc_errors += 1;
-                    true
-                }
-                Some(PersistError::BadMagic) => i < 4,
-                Some(PersistError::UnsupportedVersion { .. }) => (4..6).contains(&i),
-                Some(PersistError::Truncated { .. } | PersistError::BadLength { .. }) => {
-                    (8..12).contains(&i)
-                }
-                _ => false,
-            });
-        }
-    }
+    });
+    let crc_errors = each_flip_refused(&b, |flipped, ok| {
+        d_rejects::<1, 4>(flipped, |e| perr(e).is_some_and(|p| ok(&p)))
+    });
     assert!(crc_errors > 8 * (b.len() - 12));
     println!("{} truncations, {} bit flips", b.len(), 8 * b.len());
 }

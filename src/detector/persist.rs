@@ -70,6 +70,64 @@ pub(crate) const fn quantile_max(v: f32) -> (f32, f32) {
     (3.0 * v, 4.0 * v)
 }
 
+// Versions: the detector's layouts this build reads, and the migration from the previous one
+// (`docs/format.md`, "Versions"). Version 1 is the layout of 2026-12-03, frozen: its bytes
+// are pinned in `tests/persist_migration.rs` and must keep loading. Version 2 is the current
+// layout; so far it holds the same fields as version 1. A field added in version `k` is
+// written by `write_*`, checked and read only when `version >= k` (`Checker`, `read_*`),
+// counted in `layout`, and set to its default by `migrate` when the record is older.
+
+/// The detector's current layout version (the header's version word).
+pub(crate) const VERSION: u16 = 2;
+/// The previous version, which this build still reads.
+pub(crate) const PREVIOUS: u16 = VERSION - 1;
+/// The layout version of the models' bodies inside a version 1 detector record.
+const MODEL_VERSION_IN_V1: u16 = 1;
+
+/// The sizes of the sections that differ between versions, for layout `version`.
+#[derive(Clone, Copy)]
+struct Layout {
+    counters: usize,
+    channel: usize,
+    score: usize,
+}
+
+/// The one place where each version's section sizes are written: a field added in version
+/// `k` adds its bytes when `version >= k`.
+const fn layout(version: u16) -> Layout {
+    let _ = version; // versions 1 and 2 have the same sections
+    Layout {
+        counters: COUNTER_BYTES,
+        channel: CHANNEL_BYTES,
+        score: SCORE_BYTES,
+    }
+}
+
+/// Bytes of a detector body of `ch` channels and a window of `w` in layout `l`, each model
+/// body `model` bytes (saturating: a size too large for the platform cannot wrap round).
+const fn body_bytes(l: Layout, ch: usize, w: usize, model: usize) -> usize {
+    let window = 4usize.saturating_add(w.saturating_mul(ch).saturating_mul(4));
+    let per_channel = l
+        .channel
+        .saturating_add(ch.saturating_mul(4))
+        .saturating_add(l.score)
+        .saturating_add(model);
+    CONFIG_BYTES
+        .saturating_add(l.counters)
+        .saturating_add(window)
+        .saturating_add(THRESHOLD_BYTES)
+        .saturating_add(ch.saturating_mul(per_channel))
+}
+
+/// The layout version of the models' bodies in a detector record of layout `version`.
+fn model_version<M: Record>(version: u16) -> u16 {
+    if version == VERSION {
+        M::VERSION
+    } else {
+        MODEL_VERSION_IN_V1
+    }
+}
+
 /// Bytes of a saved [`DetectorConfig`].
 const CONFIG_BYTES: usize = 4 + 11 * 4 + 4;
 /// Bytes of the counters.
@@ -615,12 +673,14 @@ where
     const KIND: u16 = kind::DETECTOR;
     const SHAPE: [u32; SHAPE_WORDS] = shape(CH, W, D, B, M::KIND, &M::SHAPE);
     const SHAPE_NAMES: [&'static str; SHAPE_WORDS] = SHAPE_NAMES;
-    const BODY_BYTES: usize = CONFIG_BYTES
-        + COUNTER_BYTES
-        + 4
-        + 4 * W * CH
-        + THRESHOLD_BYTES
-        + CH * (CHANNEL_BYTES + 4 * CH + SCORE_BYTES + M::BODY_BYTES);
+    const VERSION: u16 = VERSION;
+    const OLDEST_VERSION: u16 = PREVIOUS;
+    const BODY_BYTES: usize = body_bytes(layout(VERSION), CH, W, M::BODY_BYTES);
+
+    fn body_bytes(version: u16) -> usize {
+        let model = M::body_bytes(model_version::<M>(version));
+        body_bytes(layout(version), CH, W, model)
+    }
 
     fn write_body<S: Sink>(&self, out: &mut S) -> Result<(), S::Error> {
         write_config(out, &self.config)?;
@@ -663,7 +723,10 @@ where
         Ok(())
     }
 
-    fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error> {
+    fn check_body<S: Source>(
+        input: &mut Body<'_, S>,
+        version: u16,
+    ) -> Result<Result<(), Error>, S::Error> {
         let mut ck = Checker { input, first: None };
         ck.config()?;
         let counters = ck.counters(CH)?;
@@ -674,7 +737,7 @@ where
         ck.calibration(CH, &counters)?;
         // Models.
         for _ in 0..CH {
-            let r = M::check_body(ck.input)?;
+            let r = M::check_body(ck.input, model_version::<M>(version))?;
             if let (None, Err(e)) = (&ck.first, r) {
                 ck.first = Some(e);
             }
@@ -688,6 +751,7 @@ where
     fn apply_body<S: Source>(
         &mut self,
         input: &mut Body<'_, S>,
+        version: u16,
     ) -> Result<Result<(), Error>, S::Error> {
         read_config(input, &mut self.config)?;
         self.readings = input.u64()?;
@@ -725,9 +789,10 @@ where
         // over every byte applied by the caller.
         let mut models = Ok(());
         for m in &mut self.models {
-            let r = m.apply_body(input)?;
+            let r = m.apply_body(input, model_version::<M>(version))?;
             models = models.and(r);
         }
+        self.migrate(version);
         Ok(models)
     }
 
@@ -736,6 +801,21 @@ where
             core::array::from_fn(|_| M::blank()),
             DetectorConfig::DEFAULT,
         )
+    }
+}
+
+impl<const CH: usize, const W: usize, const D: usize, const B: usize, M> Detector<CH, W, D, B, M>
+where
+    M: GaussianNetwork<D, B, 1> + Record,
+{
+    /// After a record of layout `from` was applied: sets every field that layout does not
+    /// hold to its default, the migration of the previous version's state to the current
+    /// one. It must set each such field (the target is a staging copy holding any state).
+    /// Version 1 holds every field of version 2, so there is nothing to set yet; a field
+    /// added in version `k` is set here when `from < k`, e.g.
+    /// `if from < 2 { for c in &mut self.channels { c.resolution = 0.0; } }`.
+    fn migrate(&mut self, from: u16) {
+        let _ = from;
     }
 }
 

@@ -259,17 +259,26 @@ fn write_score<S: Sink>(out: &mut S, c: &ChannelScore) -> Result<(), S::Error> {
     Ok(())
 }
 
-/// The counters a check of the later fields depends on.
+/// The counters (a check of the later fields depends on them).
 struct Counters {
     readings: u64,
+    commissioned: u64,
+    gaps: u64,
     gap_run: u32,
     /// Readings learned (each quantile, correlation and error count moves once per one).
     learned: u32,
     cross_n: u32,
     cal_n: u32,
+    frozen: bool,
+    shock: f32,
+    log_gain: f32,
+    quiet: u32,
 }
 
 /// Reads a body while checking it: remembers the first invalid value and keeps reading.
+/// Both passes read through it, the check pass into throwaway values and the apply pass into
+/// the staging copy, so the bytes applied are checked value by value exactly as the bytes
+/// checked were.
 struct Checker<'b, 'a, S: Source> {
     input: &'b mut Body<'a, S>,
     first: Option<Error>,
@@ -343,7 +352,7 @@ impl<S: Source> Checker<'_, '_, S> {
     }
 
     /// The configuration: refused as [`DetectorConfig::check`] refuses it.
-    fn config(&mut self) -> Result<(), S::Error> {
+    fn config(&mut self) -> Result<DetectorConfig, S::Error> {
         let warmup = self.input.u32()?;
         let mut f = [0.0f32; 11];
         for v in &mut f {
@@ -381,7 +390,7 @@ impl<S: Source> Checker<'_, '_, S> {
         if let (None, Err(e)) = (&self.first, config.check()) {
             self.first = Some(e);
         }
-        Ok(())
+        Ok(config)
     }
 
     /// The counters: each learned reading counts once everywhere.
@@ -416,7 +425,26 @@ impl<S: Source> Checker<'_, '_, S> {
             at,
             "calibration count disagrees with the readings",
         );
-        self.flag("frozen flag is neither 0 nor 1")?;
+        let (frozen, shock, log_gain, quiet) = self.alarm_state()?;
+        Ok(Counters {
+            readings,
+            commissioned,
+            gaps,
+            gap_run,
+            learned,
+            cross_n,
+            cal_n,
+            frozen,
+            shock,
+            log_gain,
+            quiet,
+        })
+    }
+
+    /// The frozen flag, the share of surprising readings, the alarm budget's log factor and
+    /// the readings since the last flag.
+    fn alarm_state(&mut self) -> Result<(bool, f32, f32, u32), S::Error> {
+        let frozen = self.flag("frozen flag is neither 0 nor 1")?;
         let at = self.input.offset();
         let shock = self.finite(false)?;
         self.require(
@@ -432,18 +460,17 @@ impl<S: Source> Checker<'_, '_, S> {
             "alarm budget factor out of its range",
         );
         // Readings since the last flag: any value (saturating) is reachable.
-        self.u32()?;
-        Ok(Counters {
-            readings,
-            gap_run,
-            learned,
-            cross_n,
-            cal_n,
-        })
+        let (quiet, _) = self.u32()?;
+        Ok((frozen, shock, log_gain, quiet))
     }
 
-    /// The window of `w` rows of `ch` readings.
-    fn window(&mut self, w: usize, ch: usize, c: &Counters) -> Result<(), S::Error> {
+    /// The window of `w` rows of `CH` readings; `keep` gets each row in use, oldest first.
+    fn window<const CH: usize>(
+        &mut self,
+        w: usize,
+        c: &Counters,
+        mut keep: impl FnMut([f32; CH]),
+    ) -> Result<(), S::Error> {
         let (readings, gap_run) = (c.readings, c.gap_run);
         let (len, at) = self.u32()?;
         let len = len as usize;
@@ -459,12 +486,13 @@ impl<S: Source> Checker<'_, '_, S> {
             "window not cleared after a long gap",
         );
         for i in 0..w {
-            for _ in 0..ch {
+            let mut row = [0.0f32; CH];
+            for v in &mut row {
                 let at = self.input.offset();
-                let v = self.input.f32()?;
+                *v = self.input.f32()?;
                 if i < len {
                     self.require(
-                        abs(v) <= MAX_READING,
+                        abs(*v) <= MAX_READING,
                         at,
                         "reading is NaN, infinite or beyond MAX_READING",
                     );
@@ -472,51 +500,54 @@ impl<S: Source> Checker<'_, '_, S> {
                     self.require(v.to_bits() == 0, at, "unused window slot is not zero");
                 }
             }
+            if i < len {
+                keep(row);
+            }
         }
         Ok(())
     }
 
-    /// The `ch` channels: everything zero before the first reading.
-    fn channels(&mut self, ch: usize, c: &Counters) -> Result<(), S::Error> {
+    /// One channel, into `out`: everything zero before the first reading.
+    fn channel(&mut self, c: &Counters, out: &mut Channel) -> Result<(), S::Error> {
         let (readings, learned) = (c.readings, c.learned);
         let fresh = readings == 0;
         let count = u32::try_from(readings).unwrap_or(u32::MAX);
-        for _ in 0..ch {
-            let (n, at) = self.u32()?;
-            self.require(n == count, at, "channel count disagrees with the readings");
-            self.within(fresh, -STAT_MAX, STAT_MAX)?;
-            self.up_to(fresh, VAR_MAX)?;
-            for _ in 0..LEVELS {
-                self.within(fresh, -STAT_MAX, STAT_MAX)?;
-            }
-            self.within(fresh, -DIFF_MAX, DIFF_MAX)?;
-            self.up_to(fresh, DIFF_MAX)?;
-            for _ in 0..TEMPORAL {
-                self.up_to(learned == 0, ERR_MAX)?;
-            }
-            let (err_n, at) = self.u32()?;
-            self.require(
-                err_n == learned,
-                at,
-                "error count disagrees with the readings",
-            );
-            let (run, at) = self.u32()?;
-            self.require(!fresh || run == 0, at, "a run before the first reading");
-            let (longest, at) = self.u32()?;
-            self.require(!fresh || longest == 0, at, "a run before the first reading");
-            let at = self.input.offset();
-            let stuck = self.flag("stuck flag is neither 0 nor 1")?;
-            self.require(
-                !stuck || run > longest.saturating_mul(2).saturating_add(10),
-                at,
-                "stuck flag on a run too short to be stuck",
-            );
+        let (n, at) = self.u32()?;
+        self.require(n == count, at, "channel count disagrees with the readings");
+        out.n = n;
+        out.mean = self.within(fresh, -STAT_MAX, STAT_MAX)?;
+        out.var = self.up_to(fresh, VAR_MAX)?;
+        for v in &mut out.level {
+            *v = self.within(fresh, -STAT_MAX, STAT_MAX)?;
         }
+        out.trend = self.within(fresh, -DIFF_MAX, DIFF_MAX)?;
+        out.vol = self.up_to(fresh, DIFF_MAX)?;
+        for v in &mut out.err {
+            *v = self.up_to(learned == 0, ERR_MAX)?;
+        }
+        let (err_n, at) = self.u32()?;
+        self.require(
+            err_n == learned,
+            at,
+            "error count disagrees with the readings",
+        );
+        let (run, at) = self.u32()?;
+        self.require(!fresh || run == 0, at, "a run before the first reading");
+        let (longest, at) = self.u32()?;
+        self.require(!fresh || longest == 0, at, "a run before the first reading");
+        let at = self.input.offset();
+        let stuck = self.flag("stuck flag is neither 0 nor 1")?;
+        self.require(
+            !stuck || run > longest.saturating_mul(2).saturating_add(10),
+            at,
+            "stuck flag on a run too short to be stuck",
+        );
+        (out.err_n, out.run, out.longest, out.stuck) = (err_n, run, longest, stuck);
         Ok(())
     }
 
     /// The correlation matrix.
-    fn cross<const CH: usize>(&mut self, cross_n: u32) -> Result<(), S::Error> {
+    fn cross<const CH: usize>(&mut self, cross_n: u32) -> Result<[[f32; CH]; CH], S::Error> {
         // Correlations: symmetric (the same products update both halves), a non-negative
         // diagonal, zero before the first update.
         let base = self.input.offset();
@@ -541,33 +572,31 @@ impl<S: Source> Checker<'_, '_, S> {
                 }
             }
         }
-        Ok(())
+        Ok(cross)
     }
 
-    /// The `ch` channels' calibration.
-    fn calibration(&mut self, ch: usize, c: &Counters) -> Result<(), S::Error> {
+    /// One channel's calibration, into `out`.
+    fn score(&mut self, c: &Counters, out: &mut ChannelScore) -> Result<(), S::Error> {
         let (fresh, learned, cal_n) = (c.readings == 0, c.learned, c.cal_n);
-        for _ in 0..ch {
-            self.within(cal_n == 0, NLL_MIN, NLL_MAX)?;
-            self.up_to(cal_n <= 1, NLL_MAX - NLL_MIN)?;
-            self.within(cal_n == 0, 0.0, LEVEL_MAX)?;
-            self.up_to(cal_n <= 1, LEVEL_MAX)?;
-            self.within(fresh, -PRED_SURPRISE_MAX, PRED_SURPRISE_MAX)?;
-            self.within(fresh, -LEVEL_SURPRISE_MAX, LEVEL_SURPRISE_MAX)?;
-            for _ in 0..2 {
-                let at = self.input.offset();
-                let last = self.finite(false)?;
-                self.require(
-                    abs(last) <= WINSOR,
-                    at,
-                    "last calibrated surprise beyond its bound",
-                );
-                self.within(cal_n == 0, -PERSIST_MAX, PERSIST_MAX)?;
-                self.up_to(cal_n == 0, PERSIST_MAX)?;
-            }
-            for v in COMPONENT_MAX {
-                self.threshold(learned, v)?;
-            }
+        out.pred.loc = self.within(cal_n == 0, NLL_MIN, NLL_MAX)?;
+        out.pred.spread = self.up_to(cal_n <= 1, NLL_MAX - NLL_MIN)?;
+        out.level.loc = self.within(cal_n == 0, 0.0, LEVEL_MAX)?;
+        out.level.spread = self.up_to(cal_n <= 1, LEVEL_MAX)?;
+        out.sp = self.within(fresh, -PRED_SURPRISE_MAX, PRED_SURPRISE_MAX)?;
+        out.sl = self.within(fresh, -LEVEL_SURPRISE_MAX, LEVEL_SURPRISE_MAX)?;
+        for p in &mut out.persist {
+            let at = self.input.offset();
+            p.last = self.finite(false)?;
+            self.require(
+                abs(p.last) <= WINSOR,
+                at,
+                "last calibrated surprise beyond its bound",
+            );
+            p.lag = self.within(cal_n == 0, -PERSIST_MAX, PERSIST_MAX)?;
+            p.power = self.up_to(cal_n == 0, PERSIST_MAX)?;
+        }
+        for (t, v) in out.t.iter_mut().zip(COMPONENT_MAX) {
+            self.threshold(learned, v, t)?;
         }
         Ok(())
     }
@@ -575,87 +604,18 @@ impl<S: Source> Checker<'_, '_, S> {
     /// A [`Threshold`] that has seen `count` values.
     /// Its values were within `±v`, so (see [`quantile_max`]) each quantile within
     /// `±3 v` and each spread within `[0, 4 v]`.
-    fn threshold(&mut self, count: u32, v: f32) -> Result<(), S::Error> {
+    /// Into `out` (its quantiles' levels are kept).
+    fn threshold(&mut self, count: u32, v: f32, out: &mut Threshold) -> Result<(), S::Error> {
         let (q, spread) = quantile_max(v);
-        for _ in 0..2 {
-            self.within(count == 0, -q, q)?;
-            self.up_to(count <= 1, spread)?;
+        for s in [&mut out.median, &mut out.upper] {
+            s.q = self.within(count == 0, -q, q)?;
+            s.spread = self.up_to(count <= 1, spread)?;
             let (n, at) = self.u32()?;
             self.require(n == count, at, "quantile count disagrees with the readings");
+            s.n = n;
         }
         Ok(())
     }
-}
-
-fn read_config<S: Source>(input: &mut Body<'_, S>, c: &mut DetectorConfig) -> Result<(), S::Error> {
-    c.warmup = input.u32()?;
-    for v in [
-        &mut c.smoothing,
-        &mut c.threshold_k,
-        &mut c.sustained_k,
-        &mut c.threshold_rate,
-        &mut c.stats_horizon,
-        &mut c.error_horizon,
-        &mut c.cross_horizon,
-        &mut c.learn_clip,
-        &mut c.std_floor,
-        &mut c.calibration,
-        &mut c.level_weight,
-    ] {
-        *v = input.f32()?;
-    }
-    c.two_sided = input.u32()? == 1;
-    Ok(())
-}
-
-fn read_channel<S: Source>(input: &mut Body<'_, S>, c: &mut Channel) -> Result<(), S::Error> {
-    c.n = input.u32()?;
-    c.mean = input.f32()?;
-    c.var = input.f32()?;
-    for v in &mut c.level {
-        *v = input.f32()?;
-    }
-    c.trend = input.f32()?;
-    c.vol = input.f32()?;
-    for v in &mut c.err {
-        *v = input.f32()?;
-    }
-    c.err_n = input.u32()?;
-    c.run = input.u32()?;
-    c.longest = input.u32()?;
-    c.stuck = input.u32()? == 1;
-    Ok(())
-}
-
-fn read_score<S: Source>(input: &mut Body<'_, S>, c: &mut ChannelScore) -> Result<(), S::Error> {
-    for v in [
-        &mut c.pred.loc,
-        &mut c.pred.spread,
-        &mut c.level.loc,
-        &mut c.level.spread,
-        &mut c.sp,
-        &mut c.sl,
-    ] {
-        *v = input.f32()?;
-    }
-    for p in &mut c.persist {
-        for v in [&mut p.last, &mut p.lag, &mut p.power] {
-            *v = input.f32()?;
-        }
-    }
-    for t in &mut c.t {
-        read_threshold(input, t)?;
-    }
-    Ok(())
-}
-
-fn read_threshold<S: Source>(input: &mut Body<'_, S>, t: &mut Threshold) -> Result<(), S::Error> {
-    for q in [&mut t.median, &mut t.upper] {
-        q.q = input.f32()?;
-        q.spread = input.f32()?;
-        q.n = input.u32()?;
-    }
-    Ok(())
 }
 
 impl<const CH: usize, const W: usize, const D: usize, const B: usize, M> sealed::Sealed
@@ -729,13 +689,17 @@ where
     ) -> Result<Result<(), Error>, S::Error> {
         let mut ck = Checker { input, first: None };
         ck.config()?;
-        let counters = ck.counters(CH)?;
-        ck.window(W, CH, &counters)?;
-        ck.threshold(counters.learned, INSTANT_MAX * CH as f32)?;
-        ck.channels(CH, &counters)?;
-        ck.cross::<CH>(counters.cross_n)?;
-        ck.calibration(CH, &counters)?;
-        // Models.
+        let c = ck.counters(CH)?;
+        ck.window::<CH>(W, &c, |_| ())?;
+        ck.threshold(c.learned, INSTANT_MAX * CH as f32, &mut Threshold::new())?;
+        let (mut channel, mut score) = (Channel::NEW, ChannelScore::NEW);
+        for _ in 0..CH {
+            ck.channel(&c, &mut channel)?;
+        }
+        ck.cross::<CH>(c.cross_n)?;
+        for _ in 0..CH {
+            ck.score(&c, &mut score)?;
+        }
         for _ in 0..CH {
             let r = M::check_body(ck.input, model_version::<M>(version))?;
             if let (None, Err(e)) = (&ck.first, r) {
@@ -753,47 +717,39 @@ where
         input: &mut Body<'_, S>,
         version: u16,
     ) -> Result<Result<(), Error>, S::Error> {
-        read_config(input, &mut self.config)?;
-        self.readings = input.u64()?;
-        self.commissioned = input.u64()?;
-        self.gaps = input.u64()?;
-        self.gap_run = input.u32()?;
-        self.cross_n = input.u32()?;
-        self.cal_n = input.u32()?;
-        self.frozen = input.u32()? == 1;
-        self.shock = input.f32()?;
-        self.log_gain = input.f32()?;
-        self.quiet = input.u32()?;
-        let len = input.u32()? as usize;
+        // Read through the check pass's checks, into the staging copy.
+        let mut ck = Checker { input, first: None };
+        self.config = ck.config()?;
+        let c = ck.counters(CH)?;
+        (self.readings, self.commissioned, self.gaps) = (c.readings, c.commissioned, c.gaps);
+        (self.gap_run, self.cross_n, self.cal_n) = (c.gap_run, c.cross_n, c.cal_n);
+        (self.frozen, self.shock, self.log_gain, self.quiet) =
+            (c.frozen, c.shock, c.log_gain, c.quiet);
         self.window.clear();
-        for i in 0..W {
-            let mut row = [0.0f32; CH];
-            for v in &mut row {
-                *v = input.f32()?;
-            }
-            if i < len {
-                self.window.write(row);
-            }
+        let window = &mut self.window;
+        ck.window::<CH>(W, &c, |row| window.write(row))?;
+        ck.threshold(c.learned, INSTANT_MAX * CH as f32, &mut self.instant)?;
+        for ch in &mut self.channels {
+            ck.channel(&c, ch)?;
         }
-        read_threshold(input, &mut self.instant)?;
-        for c in &mut self.channels {
-            read_channel(input, c)?;
-        }
-        for v in self.cross.iter_mut().flatten() {
-            *v = input.f32()?;
-        }
-        for c in &mut self.cal {
-            read_score(input, c)?;
+        self.cross = ck.cross::<CH>(c.cross_n)?;
+        for s in &mut self.cal {
+            ck.score(&c, s)?;
         }
         // Each model checks its values as it applies them; the record's CRC-32 is checked
         // over every byte applied by the caller.
         let mut models = Ok(());
         for m in &mut self.models {
-            let r = m.apply_body(input, model_version::<M>(version))?;
+            let r = m.apply_body(ck.input, model_version::<M>(version))?;
             models = models.and(r);
         }
         self.migrate(version);
-        Ok(models)
+        // The check pass accepted these values: one refused now is a changed source.
+        let own = match ck.first {
+            Some(_) => Err(PersistError::Changed.into()),
+            None => Ok(()),
+        };
+        Ok(own.and(models))
     }
 
     fn blank() -> Self {

@@ -72,10 +72,11 @@ pub(crate) const fn quantile_max(v: f32) -> (f32, f32) {
 
 // Versions: the detector's layouts this build reads, and the migration from the previous one
 // (`docs/format.md`, "Versions"). Version 1 is the layout of 2026-12-03, frozen: its bytes
-// are pinned in `tests/persist_migration.rs` and must keep loading. Version 2 is the current
+// are pinned in `tests/frozen/detector-v1.hex` and must keep loading. Version 2 is the current
 // layout; so far it holds the same fields as version 1. A field added in version `k` is
-// written by `write_*`, checked and read only when `version >= k` (`Checker`, `read_*`),
-// counted in `layout`, and set to its default by `migrate` when the record is older.
+// written by `write_*`, checked and read (into the target) only when `self.version >= k` by
+// the `Checker` step of its section (both passes read through it), counted in `layout`, and
+// set to its default by `migrate` when the record is older.
 
 /// The detector's current layout version (the header's version word).
 pub(crate) const VERSION: u16 = 2;
@@ -282,6 +283,8 @@ struct Counters {
 struct Checker<'b, 'a, S: Source> {
     input: &'b mut Body<'a, S>,
     first: Option<Error>,
+    /// The record's layout version (one this build reads).
+    version: u16,
 }
 
 impl<S: Source> Checker<'_, '_, S> {
@@ -687,7 +690,11 @@ where
         input: &mut Body<'_, S>,
         version: u16,
     ) -> Result<Result<(), Error>, S::Error> {
-        let mut ck = Checker { input, first: None };
+        let mut ck = Checker {
+            input,
+            first: None,
+            version,
+        };
         ck.config()?;
         let c = ck.counters(CH)?;
         ck.window::<CH>(W, &c, |_| ())?;
@@ -701,7 +708,7 @@ where
             ck.score(&c, &mut score)?;
         }
         for _ in 0..CH {
-            let r = M::check_body(ck.input, model_version::<M>(version))?;
+            let r = M::check_body(ck.input, model_version::<M>(ck.version))?;
             if let (None, Err(e)) = (&ck.first, r) {
                 ck.first = Some(e);
             }
@@ -718,7 +725,11 @@ where
         version: u16,
     ) -> Result<Result<(), Error>, S::Error> {
         // Read through the check pass's checks, into the staging copy.
-        let mut ck = Checker { input, first: None };
+        let mut ck = Checker {
+            input,
+            first: None,
+            version,
+        };
         self.config = ck.config()?;
         let c = ck.counters(CH)?;
         (self.readings, self.commissioned, self.gaps) = (c.readings, c.commissioned, c.gaps);
@@ -740,7 +751,7 @@ where
         // over every byte applied by the caller.
         let mut models = Ok(());
         for m in &mut self.models {
-            let r = m.apply_body(ck.input, model_version::<M>(version))?;
+            let r = m.apply_body(ck.input, model_version::<M>(ck.version))?;
             models = models.and(r);
         }
         self.migrate(version);

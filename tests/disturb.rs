@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::bytes;
+use common::{Disturbed, bytes};
 use gln::detector::{Detector, DetectorConfig, SmallSensorModel};
 use gln::gaussian::{GaussianConfig, GaussianGln2, GaussianInput};
-use gln::persist::{HEADER_BYTES, LoadError, Source, crc32};
+use gln::persist::{HEADER_BYTES, LoadError, crc32};
 use gln::rng::SplitMix64;
 use gln::{Config, Gln2, Input, LearningRate, Persist, PersistError, Standardizer};
 
@@ -17,48 +17,6 @@ type Gauss = GaussianGln2<3, 3, 4, 2, 4>;
 type Stand = Standardizer<3>;
 type Det = Detector<1, 8, 8, 8, SmallSensorModel>;
 type Pair = (Bern, Stand);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct End;
-
-/// Gives `first` until the first rewind, then `second`.
-struct Disturbed<'a> {
-    first: &'a [u8],
-    second: &'a [u8],
-    rewound: bool,
-    pos: usize,
-}
-
-impl<'a> Disturbed<'a> {
-    fn new(first: &'a [u8], second: &'a [u8]) -> Self {
-        Self {
-            first,
-            second,
-            rewound: false,
-            pos: 0,
-        }
-    }
-}
-
-impl Source for Disturbed<'_> {
-    type Error = End;
-    fn read(&mut self, out: &mut [u8]) -> Result<(), End> {
-        let bytes = if self.rewound {
-            self.second
-        } else {
-            self.first
-        };
-        let src = bytes.get(self.pos..self.pos + out.len()).ok_or(End)?;
-        out.copy_from_slice(src);
-        self.pos += out.len();
-        Ok(())
-    }
-    fn rewind(&mut self) -> Result<(), End> {
-        self.rewound = true;
-        self.pos = 0;
-        Ok(())
-    }
-}
 
 /// Recomputes the CRC of the record at `start..end`.
 fn fix_crc(b: &mut [u8], (start, end): (usize, usize)) {

@@ -7,9 +7,12 @@
 //! (`tests/parity/golden.rs`'s `tiny_detector()` at commit 3747371) and are frozen: they
 //! must load in every later build, whatever the detector's current layout.
 
+mod common;
+
+use common::{Disturbed, End};
 use gln::detector::{Detector, DetectorConfig, Verdict};
 use gln::gaussian::{GaussianConfig, GaussianGln1};
-use gln::persist::{LoadError, Source, crc32, saved_version};
+use gln::persist::{LoadError, crc32, saved_version};
 use gln::{Error, LearningRate, Persist, PersistError, Schedule, StepScale};
 
 type TinyDetector = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;
@@ -94,45 +97,8 @@ fn verdicts(d: &mut TinyDetector) -> Vec<Verdict<1>> {
         .collect()
 }
 
-/// Gives `first` until the first rewind, then `second` (a read disturb).
-struct Disturbed<'a> {
-    first: &'a [u8],
-    second: &'a [u8],
-    rewound: bool,
-    pos: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct End;
-
-impl Source for Disturbed<'_> {
-    type Error = End;
-    fn read(&mut self, out: &mut [u8]) -> Result<(), End> {
-        let bytes = if self.rewound {
-            self.second
-        } else {
-            self.first
-        };
-        let src = bytes.get(self.pos..self.pos + out.len()).ok_or(End)?;
-        out.copy_from_slice(src);
-        self.pos += out.len();
-        Ok(())
-    }
-    fn rewind(&mut self) -> Result<(), End> {
-        self.rewound = true;
-        self.pos = 0;
-        Ok(())
-    }
-}
-
 fn load_from(target: &mut TinyDetector, first: &[u8], second: &[u8]) -> Result<(), LoadError<End>> {
-    let mut source = Disturbed {
-        first,
-        second,
-        rewound: false,
-        pos: 0,
-    };
-    target.load_from(&mut source)
+    target.load_from(&mut Disturbed::new(first, second))
 }
 
 fn persist_err(e: Error) -> Option<PersistError> {

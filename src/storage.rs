@@ -177,6 +177,10 @@ pub struct LoadReport {
     pub newest_skipped: Option<Skipped>,
     /// Regions whose slot header or record could not be read while scanning.
     pub unreadable: u8,
+    /// The layout version of the record loaded (of its first record, for a pair), as its
+    /// header says: the current version of its kind, or the previous one (read and migrated;
+    /// see `docs/format.md`, "Versions").
+    pub version: u16,
 }
 
 /// `N` flash regions holding the `N` newest checkpoints, written round robin (see the
@@ -505,14 +509,18 @@ impl Slots {
         while let Some((info, record_start)) = self.scan(flash, tried, &mut faults)? {
             tried.add(info.region);
             // A second try: a transient fault does not make it pass over the newest.
-            let mut once = || load(&mut FlashSource::new(flash, record_start, info.length));
+            let mut once = || {
+                let mut source = FlashSource::new(flash, record_start, info.length);
+                load(&mut source).map(|()| u16::from_le_bytes(source.version))
+            };
             let (reason, e) = match once().or_else(|_| once()) {
-                Ok(()) => {
+                Ok(version) => {
                     return Ok(LoadReport {
                         loaded: info,
                         skipped,
                         newest_skipped,
                         unreadable: faults.regions.len(),
+                        version,
                     });
                 }
                 Err(LoadError::Invalid(e)) => (SkipReason::Refused(e), StorageError::Invalid(e)),
@@ -744,6 +752,8 @@ struct FlashSource<'f, F> {
     /// Offset (from `start`) of `buf[0]`, and how many bytes of `buf` are loaded.
     buf_at: u32,
     buf_len: u32,
+    /// The record's version word (bytes 4 and 5) as last read: after a load, the apply pass's.
+    version: [u8; 2],
 }
 
 impl<'f, F: ReadNorFlash> FlashSource<'f, F> {
@@ -756,6 +766,7 @@ impl<'f, F: ReadNorFlash> FlashSource<'f, F> {
             buf: [0; CHUNK],
             buf_at: 0,
             buf_len: 0,
+            version: [0; 2],
         }
     }
 }
@@ -794,6 +805,9 @@ impl<F: ReadNorFlash> Source for FlashSource<'_, F> {
                 .get(self.pos.wrapping_sub(self.buf_at) as usize)
                 .copied()
                 .unwrap_or(ERASED);
+            if let Some(v) = self.version.get_mut(self.pos.wrapping_sub(4) as usize) {
+                *v = *o;
+            }
             self.pos = self.pos.wrapping_add(1);
         }
         Ok(())

@@ -91,7 +91,9 @@
 //! # Ok::<(), gln::Error>(())
 //! ```
 //!
-//! The record is kind 4 of the [`persist`](crate::persist) format. Its shape words are `CH, W,
+//! The record is kind 4 of the [`persist`](crate::persist) format, layout version 2; a
+//! record of version 1 (the layout of 2026-12-03) loads too, checked the same way
+//! (`docs/format.md`, "Versions"). Its shape words are `CH, W,
 //! D, B` and the model's `depth, K, C, N, width_1 .. width_4` (a Gaussian GLN). Its body,
 //! little-endian, from byte 64:
 //!
@@ -1091,7 +1093,10 @@ where
             f(q.value());
             f(q.count() as f32);
         }
-        self.joint.for_each_value(&mut f);
+        // One channel has no joint view (it stays empty): its fingerprint does not cover it.
+        if CH >= 2 {
+            self.joint.for_each_value(&mut f);
+        }
         f(self.shock);
         f(self.log_gain);
         h.write_u64(u64::from(self.quiet));

@@ -71,6 +71,79 @@ pub(crate) const fn quantile_max(v: f32) -> (f32, f32) {
     (3.0 * v, 4.0 * v)
 }
 
+// Versions: the detector's layouts this build reads, and the migration from the previous one
+// (`docs/format.md`, "Versions"). Version 1 is the layout of 2026-12-03, frozen: its bytes
+// are pinned in `tests/frozen/detector-v1.hex` and must keep loading. Version 2 is the current
+// layout; it adds the joint view (the last section of the body). A field added in version `k` is
+// written by `write_*`, checked and read (into the target) only when `self.version >= k` by
+// the `Checker` step of its section (both passes read through it), counted in `layout`, and
+// set to its default by `migrate` when the record is older.
+
+/// The detector's current layout version (the header's version word).
+pub(crate) const VERSION: u16 = 2;
+/// The previous version, which this build still reads.
+pub(crate) const PREVIOUS: u16 = VERSION - 1;
+/// The layout version of the models' bodies inside a version 1 detector record.
+const MODEL_VERSION_IN_V1: u16 = 1;
+
+/// The sizes of the sections that differ between versions, for layout `version`.
+#[derive(Clone, Copy)]
+struct Layout {
+    counters: usize,
+    channel: usize,
+    score: usize,
+    /// The joint view (version 2): its fixed part and its part per channel.
+    joint: usize,
+    joint_channel: usize,
+}
+
+/// The one place where each version's section sizes are written: a field added in version
+/// `k` adds its bytes when `version >= k`.
+const fn layout(version: u16) -> Layout {
+    let joint = version >= 2;
+    Layout {
+        counters: COUNTER_BYTES,
+        channel: CHANNEL_BYTES,
+        score: SCORE_BYTES,
+        joint: if joint { JOINT_BYTES } else { 0 },
+        joint_channel: if joint { JOINT_CHANNEL_BYTES } else { 0 },
+    }
+}
+
+/// Bytes of a detector body of `ch` channels and a window of `w` in layout `l`, each model
+/// body `model` bytes (saturating: a size too large for the platform cannot wrap round).
+const fn body_bytes(l: Layout, ch: usize, w: usize, model: usize) -> usize {
+    let window = 4usize.saturating_add(w.saturating_mul(ch).saturating_mul(4));
+    let per_channel = l
+        .channel
+        .saturating_add(ch.saturating_mul(4))
+        .saturating_add(l.score)
+        .saturating_add(model);
+    CONFIG_BYTES
+        .saturating_add(l.counters)
+        .saturating_add(window)
+        .saturating_add(THRESHOLD_BYTES)
+        .saturating_add(ch.saturating_mul(per_channel))
+        .saturating_add(joint_bytes(l, ch))
+}
+
+/// Bytes of the joint view's section: none with one channel (it has no joint view).
+const fn joint_bytes(l: Layout, ch: usize) -> usize {
+    if ch < 2 {
+        return 0;
+    }
+    l.joint.saturating_add(ch.saturating_mul(l.joint_channel))
+}
+
+/// The layout version of the models' bodies in a detector record of layout `version`.
+fn model_version<M: Record>(version: u16) -> u16 {
+    if version == VERSION {
+        M::VERSION
+    } else {
+        MODEL_VERSION_IN_V1
+    }
+}
+
 /// Bytes of a saved [`DetectorConfig`].
 const CONFIG_BYTES: usize = 4 + 11 * 4 + 4;
 /// Bytes of the counters.
@@ -82,7 +155,8 @@ const CHANNEL_BYTES: usize = 4 + (2 + LEVELS + 2 + TEMPORAL) * 4 + 4 * 4;
 /// Bytes of a saved [`ChannelScore`].
 const SCORE_BYTES: usize = 6 * 4 + 2 * 3 * 4 + COMPONENTS * THRESHOLD_BYTES;
 
-/// The joint view: filled slots, admissions and shock share, the distance's threshold;
+/// The joint view (two channels or more): filled slots, admissions and shock share, the
+/// distance's threshold;
 const JOINT_BYTES: usize = 3 * 4 + THRESHOLD_BYTES;
 /// and per channel its local location and spread and its value in every slot (`0.0` when
 /// unfilled).
@@ -182,23 +256,6 @@ fn write_joint<S: Sink, const CH: usize>(out: &mut S, j: &Joint<CH>) -> Result<(
     Ok(())
 }
 
-fn read_joint<S: Source, const CH: usize>(
-    input: &mut Body<'_, S>,
-    j: &mut Joint<CH>,
-) -> Result<(), S::Error> {
-    j.len = input.u32()?;
-    j.admitted = input.u32()?;
-    j.shock = input.f32()?;
-    for v in j.loc.iter_mut().chain(j.spread.iter_mut()) {
-        *v = input.f32()?;
-    }
-    read_threshold(input, &mut j.t)?;
-    for v in j.points.iter_mut().flatten() {
-        *v = input.f32()?;
-    }
-    Ok(())
-}
-
 fn write_channel<S: Sink>(out: &mut S, c: &Channel) -> Result<(), S::Error> {
     put_u32(out, c.n)?;
     put_f32(out, c.mean)?;
@@ -239,20 +296,31 @@ fn write_score<S: Sink>(out: &mut S, c: &ChannelScore) -> Result<(), S::Error> {
     Ok(())
 }
 
-/// The counters a check of the later fields depends on.
+/// The counters (a check of the later fields depends on them).
 struct Counters {
     readings: u64,
+    commissioned: u64,
+    gaps: u64,
     gap_run: u32,
     /// Readings learned (each quantile, correlation and error count moves once per one).
     learned: u32,
     cross_n: u32,
     cal_n: u32,
+    frozen: bool,
+    shock: f32,
+    log_gain: f32,
+    quiet: u32,
 }
 
 /// Reads a body while checking it: remembers the first invalid value and keeps reading.
+/// Both passes read through it, the check pass into throwaway values and the apply pass into
+/// the staging copy, so the bytes applied are checked value by value exactly as the bytes
+/// checked were.
 struct Checker<'b, 'a, S: Source> {
     input: &'b mut Body<'a, S>,
     first: Option<Error>,
+    /// The record's layout version (one this build reads).
+    version: u16,
 }
 
 impl<S: Source> Checker<'_, '_, S> {
@@ -323,7 +391,7 @@ impl<S: Source> Checker<'_, '_, S> {
     }
 
     /// The configuration: refused as [`DetectorConfig::check`] refuses it.
-    fn config(&mut self) -> Result<(), S::Error> {
+    fn config(&mut self) -> Result<DetectorConfig, S::Error> {
         let warmup = self.input.u32()?;
         let mut f = [0.0f32; 11];
         for v in &mut f {
@@ -361,7 +429,7 @@ impl<S: Source> Checker<'_, '_, S> {
         if let (None, Err(e)) = (&self.first, config.check()) {
             self.first = Some(e);
         }
-        Ok(())
+        Ok(config)
     }
 
     /// The counters: each learned reading counts once everywhere.
@@ -396,7 +464,26 @@ impl<S: Source> Checker<'_, '_, S> {
             at,
             "calibration count disagrees with the readings",
         );
-        self.flag("frozen flag is neither 0 nor 1")?;
+        let (frozen, shock, log_gain, quiet) = self.alarm_state()?;
+        Ok(Counters {
+            readings,
+            commissioned,
+            gaps,
+            gap_run,
+            learned,
+            cross_n,
+            cal_n,
+            frozen,
+            shock,
+            log_gain,
+            quiet,
+        })
+    }
+
+    /// The frozen flag, the share of surprising readings, the alarm budget's log factor and
+    /// the readings since the last flag.
+    fn alarm_state(&mut self) -> Result<(bool, f32, f32, u32), S::Error> {
+        let frozen = self.flag("frozen flag is neither 0 nor 1")?;
         let at = self.input.offset();
         let shock = self.finite(false)?;
         self.require(
@@ -412,18 +499,17 @@ impl<S: Source> Checker<'_, '_, S> {
             "alarm budget factor out of its range",
         );
         // Readings since the last flag: any value (saturating) is reachable.
-        self.u32()?;
-        Ok(Counters {
-            readings,
-            gap_run,
-            learned,
-            cross_n,
-            cal_n,
-        })
+        let (quiet, _) = self.u32()?;
+        Ok((frozen, shock, log_gain, quiet))
     }
 
-    /// The window of `w` rows of `ch` readings.
-    fn window(&mut self, w: usize, ch: usize, c: &Counters) -> Result<(), S::Error> {
+    /// The window of `w` rows of `CH` readings; `keep` gets each row in use, oldest first.
+    fn window<const CH: usize>(
+        &mut self,
+        w: usize,
+        c: &Counters,
+        mut keep: impl FnMut([f32; CH]),
+    ) -> Result<(), S::Error> {
         let (readings, gap_run) = (c.readings, c.gap_run);
         let (len, at) = self.u32()?;
         let len = len as usize;
@@ -439,12 +525,13 @@ impl<S: Source> Checker<'_, '_, S> {
             "window not cleared after a long gap",
         );
         for i in 0..w {
-            for _ in 0..ch {
+            let mut row = [0.0f32; CH];
+            for v in &mut row {
                 let at = self.input.offset();
-                let v = self.input.f32()?;
+                *v = self.input.f32()?;
                 if i < len {
                     self.require(
-                        abs(v) <= MAX_READING,
+                        abs(*v) <= MAX_READING,
                         at,
                         "reading is NaN, infinite or beyond MAX_READING",
                     );
@@ -452,51 +539,54 @@ impl<S: Source> Checker<'_, '_, S> {
                     self.require(v.to_bits() == 0, at, "unused window slot is not zero");
                 }
             }
+            if i < len {
+                keep(row);
+            }
         }
         Ok(())
     }
 
-    /// The `ch` channels: everything zero before the first reading.
-    fn channels(&mut self, ch: usize, c: &Counters) -> Result<(), S::Error> {
+    /// One channel, into `out`: everything zero before the first reading.
+    fn channel(&mut self, c: &Counters, out: &mut Channel) -> Result<(), S::Error> {
         let (readings, learned) = (c.readings, c.learned);
         let fresh = readings == 0;
         let count = u32::try_from(readings).unwrap_or(u32::MAX);
-        for _ in 0..ch {
-            let (n, at) = self.u32()?;
-            self.require(n == count, at, "channel count disagrees with the readings");
-            self.within(fresh, -STAT_MAX, STAT_MAX)?;
-            self.up_to(fresh, VAR_MAX)?;
-            for _ in 0..LEVELS {
-                self.within(fresh, -STAT_MAX, STAT_MAX)?;
-            }
-            self.within(fresh, -DIFF_MAX, DIFF_MAX)?;
-            self.up_to(fresh, DIFF_MAX)?;
-            for _ in 0..TEMPORAL {
-                self.up_to(learned == 0, ERR_MAX)?;
-            }
-            let (err_n, at) = self.u32()?;
-            self.require(
-                err_n == learned,
-                at,
-                "error count disagrees with the readings",
-            );
-            let (run, at) = self.u32()?;
-            self.require(!fresh || run == 0, at, "a run before the first reading");
-            let (longest, at) = self.u32()?;
-            self.require(!fresh || longest == 0, at, "a run before the first reading");
-            let at = self.input.offset();
-            let stuck = self.flag("stuck flag is neither 0 nor 1")?;
-            self.require(
-                !stuck || run > longest.saturating_mul(2).saturating_add(10),
-                at,
-                "stuck flag on a run too short to be stuck",
-            );
+        let (n, at) = self.u32()?;
+        self.require(n == count, at, "channel count disagrees with the readings");
+        out.n = n;
+        out.mean = self.within(fresh, -STAT_MAX, STAT_MAX)?;
+        out.var = self.up_to(fresh, VAR_MAX)?;
+        for v in &mut out.level {
+            *v = self.within(fresh, -STAT_MAX, STAT_MAX)?;
         }
+        out.trend = self.within(fresh, -DIFF_MAX, DIFF_MAX)?;
+        out.vol = self.up_to(fresh, DIFF_MAX)?;
+        for v in &mut out.err {
+            *v = self.up_to(learned == 0, ERR_MAX)?;
+        }
+        let (err_n, at) = self.u32()?;
+        self.require(
+            err_n == learned,
+            at,
+            "error count disagrees with the readings",
+        );
+        let (run, at) = self.u32()?;
+        self.require(!fresh || run == 0, at, "a run before the first reading");
+        let (longest, at) = self.u32()?;
+        self.require(!fresh || longest == 0, at, "a run before the first reading");
+        let at = self.input.offset();
+        let stuck = self.flag("stuck flag is neither 0 nor 1")?;
+        self.require(
+            !stuck || run > longest.saturating_mul(2).saturating_add(10),
+            at,
+            "stuck flag on a run too short to be stuck",
+        );
+        (out.err_n, out.run, out.longest, out.stuck) = (err_n, run, longest, stuck);
         Ok(())
     }
 
     /// The correlation matrix.
-    fn cross<const CH: usize>(&mut self, cross_n: u32) -> Result<(), S::Error> {
+    fn cross<const CH: usize>(&mut self, cross_n: u32) -> Result<[[f32; CH]; CH], S::Error> {
         // Correlations: symmetric (the same products update both halves), a non-negative
         // diagonal, zero before the first update.
         let base = self.input.offset();
@@ -521,40 +611,38 @@ impl<S: Source> Checker<'_, '_, S> {
                 }
             }
         }
-        Ok(())
+        Ok(cross)
     }
 
-    /// The `ch` channels' calibration.
-    fn calibration(&mut self, ch: usize, c: &Counters) -> Result<(), S::Error> {
+    /// One channel's calibration, into `out`.
+    fn score(&mut self, c: &Counters, out: &mut ChannelScore) -> Result<(), S::Error> {
         let (fresh, learned, cal_n) = (c.readings == 0, c.learned, c.cal_n);
-        for _ in 0..ch {
-            self.within(cal_n == 0, NLL_MIN, NLL_MAX)?;
-            self.up_to(cal_n <= 1, NLL_MAX - NLL_MIN)?;
-            self.within(cal_n == 0, 0.0, LEVEL_MAX)?;
-            self.up_to(cal_n <= 1, LEVEL_MAX)?;
-            self.within(fresh, -PRED_SURPRISE_MAX, PRED_SURPRISE_MAX)?;
-            self.within(fresh, -LEVEL_SURPRISE_MAX, LEVEL_SURPRISE_MAX)?;
-            for _ in 0..2 {
-                let at = self.input.offset();
-                let last = self.finite(false)?;
-                self.require(
-                    abs(last) <= WINSOR,
-                    at,
-                    "last calibrated surprise beyond its bound",
-                );
-                self.within(cal_n == 0, -PERSIST_MAX, PERSIST_MAX)?;
-                self.up_to(cal_n == 0, PERSIST_MAX)?;
-            }
-            for v in COMPONENT_MAX {
-                self.threshold(learned, v)?;
-            }
+        out.pred.loc = self.within(cal_n == 0, NLL_MIN, NLL_MAX)?;
+        out.pred.spread = self.up_to(cal_n <= 1, NLL_MAX - NLL_MIN)?;
+        out.level.loc = self.within(cal_n == 0, 0.0, LEVEL_MAX)?;
+        out.level.spread = self.up_to(cal_n <= 1, LEVEL_MAX)?;
+        out.sp = self.within(fresh, -PRED_SURPRISE_MAX, PRED_SURPRISE_MAX)?;
+        out.sl = self.within(fresh, -LEVEL_SURPRISE_MAX, LEVEL_SURPRISE_MAX)?;
+        for p in &mut out.persist {
+            let at = self.input.offset();
+            p.last = self.finite(false)?;
+            self.require(
+                abs(p.last) <= WINSOR,
+                at,
+                "last calibrated surprise beyond its bound",
+            );
+            p.lag = self.within(cal_n == 0, -PERSIST_MAX, PERSIST_MAX)?;
+            p.power = self.up_to(cal_n == 0, PERSIST_MAX)?;
+        }
+        for (t, v) in out.t.iter_mut().zip(COMPONENT_MAX) {
+            self.threshold(learned, v, t)?;
         }
         Ok(())
     }
 
     /// The joint view (see [`JOINT_BYTES`]): every bound an admitted stream can reach.
     /// With one channel, or before anything was admitted, it is empty and all zero.
-    fn joint<const CH: usize>(&mut self, learned: u32) -> Result<(), S::Error> {
+    fn joint<const CH: usize>(&mut self, learned: u32, j: &mut Joint<CH>) -> Result<(), S::Error> {
         let (len, at) = self.u32()?;
         let (admitted, at_a) = self.u32()?;
         let none = admitted == 0 || CH < 2;
@@ -569,31 +657,33 @@ impl<S: Source> Checker<'_, '_, S> {
             at_a,
             "joint sample not filled in order",
         );
+        (j.len, j.admitted) = (len, admitted);
         let at = self.input.offset();
-        let shock = self.finite(none)?;
+        j.shock = self.finite(none)?;
         self.require(
-            (0.0..=1.0).contains(&shock),
+            (0.0..=1.0).contains(&j.shock),
             at,
             "joint share of far readings outside [0, 1]",
         );
-        for _ in 0..CH {
-            self.within(none, -STAT_MAX, STAT_MAX)?;
+        for v in &mut j.loc {
+            *v = self.within(none, -STAT_MAX, STAT_MAX)?;
         }
-        for _ in 0..CH {
-            self.up_to(none || admitted == 1, DIFF_MAX)?;
+        for v in &mut j.spread {
+            *v = self.up_to(none || admitted == 1, DIFF_MAX)?;
         }
         let mut counts = [0u32; 2];
-        for n in &mut counts {
-            *n = self.joint_quantile(learned, none)?;
+        for (n, q) in counts.iter_mut().zip([&mut j.t.median, &mut j.t.upper]) {
+            (q.q, q.spread, q.n) = self.joint_quantile(learned, none)?;
+            *n = q.n;
         }
         self.require(
             counts[0] == counts[1],
             at_a,
             "joint quantile counts disagree",
         );
-        for i in 0..JOINT_MEMORY {
-            for _ in 0..CH {
-                self.within(i >= len as usize, -MAX_READING, MAX_READING)?;
+        for (i, p) in j.points.iter_mut().enumerate() {
+            for v in p.iter_mut() {
+                *v = self.within(i >= len as usize, -MAX_READING, MAX_READING)?;
             }
         }
         Ok(())
@@ -602,7 +692,7 @@ impl<S: Source> Checker<'_, '_, S> {
     /// One quantile of the joint distance's threshold: its estimate and spread within what
     /// distances (at most [`JOINT_DISTANCE_MAX`]) reach, zero before its first value, and
     /// its count (returned) within the readings learned (0 if nothing was admitted).
-    fn joint_quantile(&mut self, learned: u32, none: bool) -> Result<u32, S::Error> {
+    fn joint_quantile(&mut self, learned: u32, none: bool) -> Result<(f32, f32, u32), S::Error> {
         let (q, spread) = quantile_max(JOINT_DISTANCE_MAX);
         let at = self.input.offset();
         let (v, s) = (self.input.f32()?, self.input.f32()?);
@@ -619,93 +709,24 @@ impl<S: Source> Checker<'_, '_, S> {
             at,
             "joint threshold beyond what a stream can reach",
         );
-        Ok(n)
+        Ok((v, s, n))
     }
 
     /// A [`Threshold`] that has seen `count` values.
     /// Its values were within `±v`, so (see [`quantile_max`]) each quantile within
     /// `±3 v` and each spread within `[0, 4 v]`.
-    fn threshold(&mut self, count: u32, v: f32) -> Result<(), S::Error> {
+    /// Into `out` (its quantiles' levels are kept).
+    fn threshold(&mut self, count: u32, v: f32, out: &mut Threshold) -> Result<(), S::Error> {
         let (q, spread) = quantile_max(v);
-        for _ in 0..2 {
-            self.within(count == 0, -q, q)?;
-            self.up_to(count <= 1, spread)?;
+        for s in [&mut out.median, &mut out.upper] {
+            s.q = self.within(count == 0, -q, q)?;
+            s.spread = self.up_to(count <= 1, spread)?;
             let (n, at) = self.u32()?;
             self.require(n == count, at, "quantile count disagrees with the readings");
+            s.n = n;
         }
         Ok(())
     }
-}
-
-fn read_config<S: Source>(input: &mut Body<'_, S>, c: &mut DetectorConfig) -> Result<(), S::Error> {
-    c.warmup = input.u32()?;
-    for v in [
-        &mut c.smoothing,
-        &mut c.threshold_k,
-        &mut c.sustained_k,
-        &mut c.threshold_rate,
-        &mut c.stats_horizon,
-        &mut c.error_horizon,
-        &mut c.cross_horizon,
-        &mut c.learn_clip,
-        &mut c.std_floor,
-        &mut c.calibration,
-        &mut c.level_weight,
-    ] {
-        *v = input.f32()?;
-    }
-    c.two_sided = input.u32()? == 1;
-    Ok(())
-}
-
-fn read_channel<S: Source>(input: &mut Body<'_, S>, c: &mut Channel) -> Result<(), S::Error> {
-    c.n = input.u32()?;
-    c.mean = input.f32()?;
-    c.var = input.f32()?;
-    for v in &mut c.level {
-        *v = input.f32()?;
-    }
-    c.trend = input.f32()?;
-    c.vol = input.f32()?;
-    for v in &mut c.err {
-        *v = input.f32()?;
-    }
-    c.err_n = input.u32()?;
-    c.run = input.u32()?;
-    c.longest = input.u32()?;
-    c.stuck = input.u32()? == 1;
-    Ok(())
-}
-
-fn read_score<S: Source>(input: &mut Body<'_, S>, c: &mut ChannelScore) -> Result<(), S::Error> {
-    for v in [
-        &mut c.pred.loc,
-        &mut c.pred.spread,
-        &mut c.level.loc,
-        &mut c.level.spread,
-        &mut c.sp,
-        &mut c.sl,
-    ] {
-        *v = input.f32()?;
-    }
-    for p in &mut c.persist {
-        for v in [&mut p.last, &mut p.lag, &mut p.power] {
-            *v = input.f32()?;
-        }
-    }
-    for t in &mut c.t {
-        read_threshold(input, t)?;
-    }
-    Ok(())
-}
-
-fn read_threshold<S: Source>(input: &mut Body<'_, S>, t: &mut Threshold) -> Result<(), S::Error> {
-    for q in [&mut t.median, &mut t.upper] {
-        q.q = input.f32()?;
-        q.spread = input.f32()?;
-        q.n = input.u32()?;
-    }
-    Ok(())
 }
 
 impl<const CH: usize, const W: usize, const D: usize, const B: usize, M> sealed::Sealed
@@ -723,14 +744,14 @@ where
     const KIND: u16 = kind::DETECTOR;
     const SHAPE: [u32; SHAPE_WORDS] = shape(CH, W, D, B, M::KIND, &M::SHAPE);
     const SHAPE_NAMES: [&'static str; SHAPE_WORDS] = SHAPE_NAMES;
-    const BODY_BYTES: usize = CONFIG_BYTES
-        + COUNTER_BYTES
-        + 4
-        + 4 * W * CH
-        + THRESHOLD_BYTES
-        + CH * (CHANNEL_BYTES + 4 * CH + SCORE_BYTES + M::BODY_BYTES)
-        + JOINT_BYTES
-        + CH * JOINT_CHANNEL_BYTES;
+    const VERSION: u16 = VERSION;
+    const OLDEST_VERSION: u16 = PREVIOUS;
+    const BODY_BYTES: usize = body_bytes(layout(VERSION), CH, W, M::BODY_BYTES);
+
+    fn body_bytes(version: u16) -> usize {
+        let model = M::body_bytes(model_version::<M>(version));
+        body_bytes(layout(version), CH, W, model)
+    }
 
     fn write_body<S: Sink>(&self, out: &mut S) -> Result<(), S::Error> {
         write_config(out, &self.config)?;
@@ -770,26 +791,43 @@ where
         for m in &self.models {
             m.write_body(out)?;
         }
-        write_joint(out, &self.joint)
+        if CH >= 2 {
+            write_joint(out, &self.joint)?;
+        }
+        Ok(())
     }
 
-    fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error> {
-        let mut ck = Checker { input, first: None };
+    fn check_body<S: Source>(
+        input: &mut Body<'_, S>,
+        version: u16,
+    ) -> Result<Result<(), Error>, S::Error> {
+        let mut ck = Checker {
+            input,
+            first: None,
+            version,
+        };
         ck.config()?;
-        let counters = ck.counters(CH)?;
-        ck.window(W, CH, &counters)?;
-        ck.threshold(counters.learned, INSTANT_MAX * CH as f32)?;
-        ck.channels(CH, &counters)?;
-        ck.cross::<CH>(counters.cross_n)?;
-        ck.calibration(CH, &counters)?;
-        // Models.
+        let c = ck.counters(CH)?;
+        ck.window::<CH>(W, &c, |_| ())?;
+        ck.threshold(c.learned, INSTANT_MAX * CH as f32, &mut Threshold::new())?;
+        let (mut channel, mut score) = (Channel::NEW, ChannelScore::NEW);
         for _ in 0..CH {
-            let r = M::check_body(ck.input)?;
+            ck.channel(&c, &mut channel)?;
+        }
+        ck.cross::<CH>(c.cross_n)?;
+        for _ in 0..CH {
+            ck.score(&c, &mut score)?;
+        }
+        for _ in 0..CH {
+            let r = M::check_body(ck.input, model_version::<M>(ck.version))?;
             if let (None, Err(e)) = (&ck.first, r) {
                 ck.first = Some(e);
             }
         }
-        ck.joint::<CH>(counters.learned)?;
+        if ck.version >= 2 && CH >= 2 {
+            let mut scratch = Joint::<CH>::NEW;
+            ck.joint::<CH>(c.learned, &mut scratch)?;
+        }
         Ok(match ck.first {
             Some(e) => Err(e),
             None => Ok(()),
@@ -799,48 +837,48 @@ where
     fn apply_body<S: Source>(
         &mut self,
         input: &mut Body<'_, S>,
+        version: u16,
     ) -> Result<Result<(), Error>, S::Error> {
-        read_config(input, &mut self.config)?;
-        self.readings = input.u64()?;
-        self.commissioned = input.u64()?;
-        self.gaps = input.u64()?;
-        self.gap_run = input.u32()?;
-        self.cross_n = input.u32()?;
-        self.cal_n = input.u32()?;
-        self.frozen = input.u32()? == 1;
-        self.shock = input.f32()?;
-        self.log_gain = input.f32()?;
-        self.quiet = input.u32()?;
-        let len = input.u32()? as usize;
+        // Read through the check pass's checks, into the staging copy.
+        let mut ck = Checker {
+            input,
+            first: None,
+            version,
+        };
+        self.config = ck.config()?;
+        let c = ck.counters(CH)?;
+        (self.readings, self.commissioned, self.gaps) = (c.readings, c.commissioned, c.gaps);
+        (self.gap_run, self.cross_n, self.cal_n) = (c.gap_run, c.cross_n, c.cal_n);
+        (self.frozen, self.shock, self.log_gain, self.quiet) =
+            (c.frozen, c.shock, c.log_gain, c.quiet);
         self.window.clear();
-        for i in 0..W {
-            let mut row = [0.0f32; CH];
-            for v in &mut row {
-                *v = input.f32()?;
-            }
-            if i < len {
-                self.window.write(row);
-            }
+        let window = &mut self.window;
+        ck.window::<CH>(W, &c, |row| window.write(row))?;
+        ck.threshold(c.learned, INSTANT_MAX * CH as f32, &mut self.instant)?;
+        for ch in &mut self.channels {
+            ck.channel(&c, ch)?;
         }
-        read_threshold(input, &mut self.instant)?;
-        for c in &mut self.channels {
-            read_channel(input, c)?;
-        }
-        for v in self.cross.iter_mut().flatten() {
-            *v = input.f32()?;
-        }
-        for c in &mut self.cal {
-            read_score(input, c)?;
+        self.cross = ck.cross::<CH>(c.cross_n)?;
+        for s in &mut self.cal {
+            ck.score(&c, s)?;
         }
         // Each model checks its values as it applies them; the record's CRC-32 is checked
         // over every byte applied by the caller.
         let mut models = Ok(());
         for m in &mut self.models {
-            let r = m.apply_body(input)?;
+            let r = m.apply_body(ck.input, model_version::<M>(ck.version))?;
             models = models.and(r);
         }
-        read_joint(input, &mut self.joint)?;
-        Ok(models)
+        if ck.version >= 2 && CH >= 2 {
+            ck.joint::<CH>(c.learned, &mut self.joint)?;
+        }
+        self.migrate(version);
+        // The check pass accepted these values: one refused now is a changed source.
+        let own = match ck.first {
+            Some(_) => Err(PersistError::Changed.into()),
+            None => Ok(()),
+        };
+        Ok(own.and(models))
     }
 
     fn blank() -> Self {
@@ -848,6 +886,23 @@ where
             core::array::from_fn(|_| M::blank()),
             DetectorConfig::DEFAULT,
         )
+    }
+}
+
+impl<const CH: usize, const W: usize, const D: usize, const B: usize, M> Detector<CH, W, D, B, M>
+where
+    M: GaussianNetwork<D, B, 1> + Record,
+{
+    /// After a record of layout `from` was applied: sets every field that layout does not
+    /// hold to its default, the migration of the previous version's state to the current
+    /// one. It must set each such field (the target is a staging copy holding any state).
+    /// A field added in version `k` is set here when `from < k`. Version 2 added the joint
+    /// view: a version 1 record starts it empty (it fills from the next readings, as after
+    /// its own regime shock).
+    fn migrate(&mut self, from: u16) {
+        if from < 2 {
+            self.joint = Joint::NEW;
+        }
     }
 }
 
@@ -861,13 +916,13 @@ mod tests {
     #[test]
     fn saved_sizes_follow_the_layout() {
         // 64 header + 52 config + 52 counters + window + 24 threshold + per channel
-        // (132 + 4 CH + 168 + model body) + joint view (12 + 8 CH + 24 + 256 CH) + 4 CRC; a
-        // model body is 72 + 4 weights.
+        // (132 + 4 CH + 168 + model body) + joint view (two channels or more: 12 + 8 CH + 24
+        // + 256 CH) + 4 CRC; a model body is 72 + 4 weights.
         type Tiny = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;
         assert_eq!(GaussianGln1::<2, 2, 1, 2>::WEIGHTS, 10);
         assert_eq!(
             <Tiny as Persist>::SAVED_BYTES,
-            64 + 52 + 52 + 4 + 16 + 24 + 132 + 4 + 168 + 72 + 40 + (12 + 8 + 24 + 256) + 4
+            64 + 52 + 52 + 4 + 16 + 24 + 132 + 4 + 168 + 72 + 40 + 4
         );
         type Small = Detector<2, 8, 8, 8, SmallSensorModel>;
         let body = 72 + 4 * SmallSensorModel::WEIGHTS;
@@ -885,18 +940,7 @@ mod tests {
         type Reference = Detector<1, 16, 16, 16, SensorModel>;
         assert_eq!(
             <Reference as Persist>::SAVED_BYTES,
-            64 + 52
-                + 52
-                + 4
-                + 64
-                + 24
-                + 132
-                + 4
-                + 168
-                + 72
-                + 4 * SensorModel::WEIGHTS
-                + (12 + 8 + 24 + 256)
-                + 4
+            64 + 52 + 52 + 4 + 64 + 24 + 132 + 4 + 168 + 72 + 4 * SensorModel::WEIGHTS + 4
         );
         assert_eq!(
             <Small as Record>::SHAPE,

@@ -7,7 +7,9 @@ use core::fmt;
 
 /// The magic number at the start of every record.
 pub const MAGIC: [u8; 4] = *b"GLNm";
-/// The format version this build writes and reads.
+/// The format's first version: the header's version word of every kind whose layout has not
+/// changed since (each kind writes its own current layout version and reads it and the one
+/// before; see `docs/format.md`, "Versions").
 pub const FORMAT_VERSION: u16 = 1;
 /// Bytes before the body: magic, version, kind, length, reserved, shape.
 pub const HEADER_BYTES: usize = 64;
@@ -51,12 +53,15 @@ pub enum PersistError {
     },
     /// The bytes do not start with [`MAGIC`]: not a saved model.
     BadMagic,
-    /// Saved by a format version this build does not read.
+    /// Saved in a layout version this build does not read for that kind (a newer build's, or
+    /// one older than the previous version).
     UnsupportedVersion {
         /// The version in the bytes.
         found: u16,
-        /// The version this build reads.
-        supported: u16,
+        /// The oldest version this build reads for the target's kind.
+        oldest: u16,
+        /// The version this build writes (and reads) for the target's kind.
+        newest: u16,
     },
     /// The record length in the header is impossible (shorter than a header and a CRC).
     BadLength {
@@ -123,9 +128,13 @@ impl fmt::Display for PersistError {
                 write!(f, "truncated: the record needs {needed} bytes, got {found}")
             }
             Self::BadMagic => write!(f, "not a saved gln model (bad magic number)"),
-            Self::UnsupportedVersion { found, supported } => write!(
+            Self::UnsupportedVersion {
+                found,
+                oldest,
+                newest,
+            } => write!(
                 f,
-                "saved with format version {found}; this build reads version {supported}"
+                "saved with format version {found}; this build reads versions {oldest} to {newest}"
             ),
             Self::BadLength { found } => write!(f, "corrupt: impossible record length {found}"),
             Self::Crc { stored, computed } => write!(
@@ -307,9 +316,14 @@ impl Header {
 }
 
 /// The header as 16 four-byte fields: magic, version and kind, length, reserved, shape.
-pub(crate) fn header_fields(kind: u16, length: u32, shape: &[u32; SHAPE_WORDS]) -> [[u8; 4]; 16] {
+pub(crate) fn header_fields(
+    version: u16,
+    kind: u16,
+    length: u32,
+    shape: &[u32; SHAPE_WORDS],
+) -> [[u8; 4]; 16] {
     let mut f = [[0u8; 4]; 16];
-    let v = FORMAT_VERSION.to_le_bytes();
+    let v = version.to_le_bytes();
     let k = kind.to_le_bytes();
     let fixed = [
         MAGIC,

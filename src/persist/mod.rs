@@ -29,7 +29,8 @@
 //!
 //! # What is checked on load
 //! Loading checks everything before it changes anything, and a failed load leaves the target
-//! bit-for-bit as it was: the magic number, the format version, the record length (truncated
+//! bit-for-bit as it was: the magic number, the layout version (the kind's current one or
+//! its previous one, see [Versions](#versions)), the record length (truncated
 //! bytes), the CRC-32 (corrupt bytes), the kind of model, its shape (every const parameter of
 //! the type), the configuration ([`Config::check`](crate::Config::check)), every value (weights finite and within
 //! `[-beta, beta]`, statistics finite, unused fields zero), and that this build draws the
@@ -46,9 +47,14 @@
 //! [`Persist`] trait), and one record per kind: every GLN of either family and any depth
 //! (written once for the generic network), the [`Standardizer`](crate::Standardizer), the detector.
 //!
-//! Any change to a layout, to the meaning of a field, or to how hyperplanes are drawn from
-//! a seed must bump [`FORMAT_VERSION`]; `tests/parity/golden.rs` holds saved bytes that
-//! fail loudly if it is forgotten.
+//! # Versions
+//! Each kind has its own layout version, written in the header, and its loader reads that
+//! version and the previous one (version N reads N − 1), checked the same way, the fields the
+//! older layout lacks set to their defaults; [`saved_version`] says which one some bytes
+//! hold. Every kind is at version [`FORMAT_VERSION`] but the detector, at 2 (reading 1). Any
+//! change to a layout, to the meaning of a field, or to how hyperplanes are drawn from a
+//! seed must bump that kind's version; `tests/parity/golden.rs` holds saved bytes that fail
+//! loudly if it is forgotten, and `docs/format.md` ("Versions") says how to migrate.
 //!
 //! # Streams
 //! [`Persist::save_to`] and [`Persist::load_from`] work through a [`Sink`] or [`Source`]
@@ -245,6 +251,14 @@ pub trait Persist: sealed::Sealed + Sized {
     }
 }
 
+/// The layout version of the record at the start of `bytes` (its header's version word), or
+/// `None` if they do not start with a record's magic number: after a load, which version it
+/// read (the current one of the kind, or the previous one, migrated).
+pub fn saved_version(bytes: &[u8]) -> Option<u16> {
+    let header = bytes.get(..6)?;
+    (header.get(..4)? == MAGIC).then(|| format::le_u16(header, 4))
+}
+
 impl LoadError<Error> {
     fn into_inner(self) -> Error {
         match self {
@@ -265,19 +279,35 @@ pub trait Record: sealed::Sealed + Sized {
     const SHAPE: [u32; SHAPE_WORDS];
     /// The name of each shape word, for [`PersistError::WrongShape`].
     const SHAPE_NAMES: [&'static str; SHAPE_WORDS];
-    /// Bytes of its body.
+    /// The layout version it writes (the header's version word). A change to its layout
+    /// bumps it (`docs/format.md`, "Versions").
+    const VERSION: u16 = FORMAT_VERSION;
+    /// The oldest layout version it reads: `VERSION` or `VERSION - 1` (version N reads N − 1).
+    const OLDEST_VERSION: u16 = Self::VERSION;
+    /// Bytes of its body in the current layout.
     const BODY_BYTES: usize;
-    /// Writes exactly `BODY_BYTES`.
+    /// Bytes of its body in layout `version` (`OLDEST_VERSION ..= VERSION`).
+    fn body_bytes(version: u16) -> usize {
+        let _ = version;
+        Self::BODY_BYTES
+    }
+    /// Writes exactly `BODY_BYTES`, in layout `VERSION`.
     fn write_body<S: Sink>(&self, out: &mut S) -> Result<(), S::Error>;
-    /// Reads exactly `BODY_BYTES` and checks every value; `Ok(Err(..))` names the first
-    /// invalid one (the CRC is checked after, and wins).
-    fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error>;
-    /// Reads `BODY_BYTES` that `check_body` accepted into `self`, checking each value again
-    /// as it applies it; `Ok(Err(..))` if one is invalid now (the source changed), and `self`
-    /// is then in no defined state (it is a staging copy, or the bytes are in RAM).
+    /// Reads exactly `body_bytes(version)` and checks every value; `Ok(Err(..))` names the
+    /// first invalid one (the CRC is checked after, and wins). `version` is one it reads.
+    fn check_body<S: Source>(
+        input: &mut Body<'_, S>,
+        version: u16,
+    ) -> Result<Result<(), Error>, S::Error>;
+    /// Reads `body_bytes(version)` bytes that `check_body` accepted into `self`, checking
+    /// each value again as it applies it, and sets every field that layout `version` does
+    /// not hold to its default (the migration to the current state); `Ok(Err(..))` if a
+    /// value is invalid now (the source changed), and `self` is then in no defined state (it
+    /// is a staging copy, or the bytes are in RAM).
     fn apply_body<S: Source>(
         &mut self,
         input: &mut Body<'_, S>,
+        version: u16,
     ) -> Result<Result<(), Error>, S::Error>;
     /// A value to load into.
     fn blank() -> Self;
@@ -296,7 +326,7 @@ impl<T: Record> Persist for T {
             crc: Crc32::new(),
         };
         let mut header = [0u8; HEADER_BYTES];
-        let fields = header_fields(T::KIND, Self::SAVED_BYTES as u32, &T::SHAPE);
+        let fields = header_fields(T::VERSION, T::KIND, Self::SAVED_BYTES as u32, &T::SHAPE);
         for (dst, src) in header.iter_mut().zip(fields.iter().flatten()) {
             *dst = *src;
         }
@@ -318,10 +348,13 @@ impl<T: Record> Persist for T {
         }
         source.read(rest).map_err(LoadError::Read)?;
         let h = Header::parse(&header);
-        if h.version != FORMAT_VERSION {
+        // A version means something for its kind only: another kind is `WrongKind` below.
+        let version_ok = reads_version::<T>(h.version);
+        if h.kind == T::KIND && !version_ok {
             return Err(PersistError::UnsupportedVersion {
                 found: h.version,
-                supported: FORMAT_VERSION,
+                oldest: T::OLDEST_VERSION,
+                newest: T::VERSION,
             }
             .into_load());
         }
@@ -331,7 +364,8 @@ impl<T: Record> Persist for T {
         }
         // The kind, shape and length decide whether the body can be parsed; the CRC is
         // checked first either way, so corrupt bytes are reported as corrupt.
-        let layout_error = layout_error::<T>(&h, Self::SAVED_BYTES as u32);
+        let version = if version_ok { h.version } else { T::VERSION };
+        let layout_error = layout_error::<T>(&h, saved_bytes::<T>(version));
         let mut crc = Crc32::new();
         crc.update(&header);
         let mut body = Body {
@@ -345,7 +379,9 @@ impl<T: Record> Persist for T {
             skip(&mut body, left).map_err(LoadError::Read)?;
             None
         } else {
-            T::check_body(&mut body).map_err(LoadError::Read)?.err()
+            T::check_body(&mut body, version)
+                .map_err(LoadError::Read)?
+                .err()
         };
         let computed = body.crc.finish();
         let mut stored = [0u8; 4];
@@ -371,6 +407,11 @@ impl<T: Record> Persist for T {
     ) -> Result<(), LoadError<S::Error>> {
         let mut header = [0u8; HEADER_BYTES];
         source.read(&mut header).map_err(LoadError::Read)?;
+        // The check pass accepted the version; another one now is a changed source.
+        let version = Header::parse(&header).version;
+        if !reads_version::<T>(version) {
+            return Err(PersistError::Changed.into_load());
+        }
         let mut crc = Crc32::new();
         crc.update(&header);
         let mut body = Body {
@@ -378,7 +419,9 @@ impl<T: Record> Persist for T {
             crc,
             pos: HEADER_BYTES as u32,
         };
-        let values = self.apply_body(&mut body).map_err(LoadError::Read)?;
+        let values = self
+            .apply_body(&mut body, version)
+            .map_err(LoadError::Read)?;
         let computed = body.crc.finish();
         let mut stored = [0u8; 4];
         source.read(&mut stored).map_err(LoadError::Read)?;
@@ -432,6 +475,19 @@ impl PersistError {
     fn into_load<E>(self) -> LoadError<E> {
         LoadError::Invalid(Error::Persist(self))
     }
+}
+
+/// Whether `T`'s loader reads layout `version`.
+fn reads_version<T: Record>(version: u16) -> bool {
+    (T::OLDEST_VERSION..=T::VERSION).contains(&version)
+}
+
+/// The record length of `T` in layout `version` (one it reads).
+fn saved_bytes<T: Record>(version: u16) -> u32 {
+    let n = HEADER_BYTES
+        .saturating_add(T::body_bytes(version))
+        .saturating_add(CRC_BYTES);
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// The first header field (after magic, version and length bounds) that does not describe a

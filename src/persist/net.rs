@@ -160,7 +160,10 @@ where
         result
     }
 
-    fn check_body<R: Source>(input: &mut Body<'_, R>) -> Result<Result<(), Error>, R::Error> {
+    fn check_body<R: Source>(
+        input: &mut Body<'_, R>,
+        _version: u16,
+    ) -> Result<Result<(), Error>, R::Error> {
         let widths = S::WIDTHS;
         let widths = widths.get(..S::DEPTH).unwrap_or(&[]);
         check_gated_body::<F, D, R>(input, widths, S::K, Self::WEIGHTS, |input| {
@@ -180,6 +183,7 @@ where
     fn apply_body<R: Source>(
         &mut self,
         input: &mut Body<'_, R>,
+        _version: u16,
     ) -> Result<Result<(), Error>, R::Error> {
         let seed = input.u64()?;
         let steps = input.u64()?;

@@ -43,7 +43,10 @@ impl<const D: usize> Record for Standardizer<D> {
         Ok(())
     }
 
-    fn check_body<S: Source>(input: &mut Body<'_, S>) -> Result<Result<(), Error>, S::Error> {
+    fn check_body<S: Source>(
+        input: &mut Body<'_, S>,
+        _version: u16,
+    ) -> Result<Result<(), Error>, S::Error> {
         let count = input.u64()?;
         let offset_at = input.offset();
         let offset = input.f32()?;
@@ -77,6 +80,7 @@ impl<const D: usize> Record for Standardizer<D> {
     fn apply_body<S: Source>(
         &mut self,
         input: &mut Body<'_, S>,
+        _version: u16,
     ) -> Result<Result<(), Error>, S::Error> {
         let count = input.u64()?;
         let offset = input.f32()?;

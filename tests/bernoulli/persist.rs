@@ -314,7 +314,8 @@ fn wrong_magic_version_kind_and_shape_are_named() {
         persist_err(e)
             == Some(PersistError::UnsupportedVersion {
                 found: 2,
-                supported: 1,
+                oldest: 1,
+                newest: 1,
             })
     });
 

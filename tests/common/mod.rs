@@ -1,6 +1,7 @@
 //! Invariant checks shared by the hostile-input, property and soak tests.
 #![allow(dead_code)]
 
+use gln::persist::Source;
 use gln::{Network, Persist};
 
 /// Every weight finite and within `[-beta, beta]`; returns how many sit exactly on the box.
@@ -116,4 +117,48 @@ pub fn each_flip_refused(
         })
     });
     crc_errors
+}
+
+/// `Disturbed` ran out of bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End;
+
+/// A source that gives `first` until the first rewind, then `second` (a flash read disturb
+/// between the check pass and the apply pass).
+pub struct Disturbed<'a> {
+    first: &'a [u8],
+    second: &'a [u8],
+    rewound: bool,
+    pos: usize,
+}
+
+impl<'a> Disturbed<'a> {
+    pub fn new(first: &'a [u8], second: &'a [u8]) -> Self {
+        Self {
+            first,
+            second,
+            rewound: false,
+            pos: 0,
+        }
+    }
+}
+
+impl Source for Disturbed<'_> {
+    type Error = End;
+    fn read(&mut self, out: &mut [u8]) -> Result<(), End> {
+        let bytes = if self.rewound {
+            self.second
+        } else {
+            self.first
+        };
+        let src = bytes.get(self.pos..self.pos + out.len()).ok_or(End)?;
+        out.copy_from_slice(src);
+        self.pos += out.len();
+        Ok(())
+    }
+    fn rewind(&mut self) -> Result<(), End> {
+        self.rewound = true;
+        self.pos = 0;
+        Ok(())
+    }
 }

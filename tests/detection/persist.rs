@@ -963,6 +963,11 @@ fn statistics_beyond_what_a_stream_can_reach_are_rejected() {
     }
     // Every field has a bound on each side (a lower bound of 0 is also refused below it).
     assert_eq!(refused, 4 * ranges.len());
+    println!(
+        "{} bounded fields: {refused} records beyond a bound refused at its offset, {} at a bound loaded and kept saving accepted records",
+        ranges.len(),
+        2 * ranges.len()
+    );
     // The off-diagonal correlations, set on both halves (the matrix stays symmetric).
     let cross = 1.01f32 * 1000.0 * 1000.0;
     let (a, b) = (l.cross(0, 1), l.cross(1, 0));

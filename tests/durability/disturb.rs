@@ -3,10 +3,10 @@
 //! target does not change, for every kind, through `Persist::load_from` and through
 //! `storage::Slots`.
 
-use crate::common::bytes;
+use crate::common::{Disturbed, bytes};
 use gln::detector::{Detector, DetectorConfig, SmallSensorModel};
 use gln::gaussian::{GaussianConfig, GaussianGln2, GaussianInput};
-use gln::persist::{HEADER_BYTES, LoadError, Source, crc32};
+use gln::persist::{HEADER_BYTES, LoadError, crc32};
 use gln::rng::SplitMix64;
 use gln::{Config, Gln2, Input, LearningRate, Persist, PersistError, Standardizer};
 
@@ -15,48 +15,6 @@ type Gauss = GaussianGln2<3, 3, 4, 2, 4>;
 type Stand = Standardizer<3>;
 type Det = Detector<1, 8, 8, 8, SmallSensorModel>;
 type Pair = (Bern, Stand);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct End;
-
-/// Gives `first` until the first rewind, then `second`.
-struct Disturbed<'a> {
-    first: &'a [u8],
-    second: &'a [u8],
-    rewound: bool,
-    pos: usize,
-}
-
-impl<'a> Disturbed<'a> {
-    fn new(first: &'a [u8], second: &'a [u8]) -> Self {
-        Self {
-            first,
-            second,
-            rewound: false,
-            pos: 0,
-        }
-    }
-}
-
-impl Source for Disturbed<'_> {
-    type Error = End;
-    fn read(&mut self, out: &mut [u8]) -> Result<(), End> {
-        let bytes = if self.rewound {
-            self.second
-        } else {
-            self.first
-        };
-        let src = bytes.get(self.pos..self.pos + out.len()).ok_or(End)?;
-        out.copy_from_slice(src);
-        self.pos += out.len();
-        Ok(())
-    }
-    fn rewind(&mut self) -> Result<(), End> {
-        self.rewound = true;
-        self.pos = 0;
-        Ok(())
-    }
-}
 
 /// Recomputes the CRC of the record at `start..end`.
 fn fix_crc(b: &mut [u8], (start, end): (usize, usize)) {
@@ -416,4 +374,109 @@ fn slots_never_load_a_pair_that_changed_after_the_check() {
     let spots = slot_spots(Bern::SAVED_BYTES + Stand::SAVED_BYTES);
     let (old, new) = ((bern(5, 100), stand(100)), (bern(5, 300), stand(300)));
     assert!(slots_attack(&old, &new, (bern(7, 40), stand(40)), &spots) > 0);
+}
+
+/// Sets the 4 bytes at `free` so that the CRC-32 of the record `start..end` (all but its
+/// last 4 bytes) is `want` again: CRC-32 is affine in its input's bits, and any 32
+/// consecutive bits reach every CRC, so the 32 × 32 system over GF(2) has one solution.
+/// This is the forged collision that CRC-32 cannot catch; only the value checks can.
+fn forge_crc(b: &mut [u8], (start, end): (usize, usize), free: usize, want: u32) {
+    let crc = |b: &[u8]| crc32(&b[start..end - 4]);
+    let base = crc(b);
+    // Each basis vector has zeros at the pivots (top bits) of the ones before it.
+    let mut basis: Vec<(u32, u32)> = Vec::new();
+    for k in 0..32 {
+        let mut c = b.to_vec();
+        c[free + k / 8] ^= 1 << (k % 8);
+        let (mut v, mut m) = (crc(&c) ^ base, 1u32 << k);
+        for &(bv, bm) in &basis {
+            if v & (1 << (31 - bv.leading_zeros())) != 0 {
+                (v, m) = (v ^ bv, m ^ bm);
+            }
+        }
+        if v != 0 {
+            basis.push((v, m));
+        }
+    }
+    let (mut t, mut flips) = (base ^ want, 0u32);
+    for &(bv, bm) in &basis {
+        if t & (1 << (31 - bv.leading_zeros())) != 0 {
+            (t, flips) = (t ^ bv, flips ^ bm);
+        }
+    }
+    assert_eq!(t, 0, "32 consecutive bits reach every CRC");
+    for k in 0..32 {
+        if flips & (1 << k) != 0 {
+            b[free + k / 8] ^= 1 << (k % 8);
+        }
+    }
+    assert_eq!(crc(b), want);
+}
+
+/// Offsets in a record of `Det` (`Detector<1, 8, 8, 8, _>`): the counters from 116, the
+/// window from 168, the instant threshold from 204, the channel from 228, the correlation at
+/// 360, the calibration from 364, the models from 532.
+const DET_QUIET: usize = 164;
+
+#[test]
+fn a_detector_refuses_its_own_statistics_changed_behind_a_forged_crc() {
+    let d = Det::SAVED_BYTES;
+    let good = bytes(&det(3, 400));
+    let mut target = det(4, 60);
+    let before = bytes(&target);
+    let want = u32::from_le_bytes(good[d - 4..].try_into().unwrap());
+    // A value the loader bounds, changed on the second read, the CRC kept by forging the
+    // readings-since-the-last-flag counter (any value of which is valid).
+    let nan = f32::NAN.to_bits();
+    let f = |v: f32| v.to_bits();
+    let changes: [(usize, u32, &str); 16] = [
+        (148, 7, "calibration count"),
+        (152, 2, "frozen flag"),
+        (156, f(3.4e38), "share of surprising readings"),
+        (160, f(-1.0), "alarm budget factor"),
+        (172, f(3.4e38), "window reading"),
+        (204, f(-3e38), "instant threshold median"),
+        (232, f(-3e38), "channel mean"),
+        (236, f(-1.0), "channel variance"),
+        (240, f(3e38), "channel level"),
+        (280, nan, "expert error"),
+        (360, f(-1.0), "correlation diagonal"),
+        (364, f(-3e38), "calibration location"),
+        (380, f(3e38), "smoothed surprise"),
+        (388, f(11.0), "last calibrated surprise"),
+        (412, f(3e38), "component threshold median"),
+        (d - 8, f(3.4e38), "model weight"),
+    ];
+    for (at, v, what) in changes {
+        let mut second = good.clone();
+        second[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        forge_crc(&mut second, (0, d), DET_QUIET, want);
+        let r = target.load_from(&mut Disturbed::new(&good, &second));
+        assert!(
+            matches!(
+                r,
+                Err(LoadError::Invalid(gln::Error::Persist(
+                    PersistError::Changed
+                )))
+            ),
+            "{what} at {at}: {r:?}"
+        );
+        assert_eq!(
+            bytes(&target),
+            before,
+            "{what}: a refused load changed the target"
+        );
+        // The same bytes are refused by the check pass too (the CRC matches).
+        assert!(Det::check(&second).is_err(), "{what}");
+    }
+    // The forgery itself gets through: a valid value changed (a weight set to 0, inside
+    // every box) with the CRC kept loads, the second read's bytes applied.
+    let mut second = good.clone();
+    second[d - 8..d - 4].copy_from_slice(&0f32.to_le_bytes());
+    forge_crc(&mut second, (0, d), DET_QUIET, want);
+    assert_ne!(second, good);
+    target
+        .load_from(&mut Disturbed::new(&good, &second))
+        .unwrap();
+    assert_eq!(bytes(&target), second);
 }

@@ -815,3 +815,42 @@ fn a_detector_survives_a_power_cut_anywhere_and_continues_bit_for_bit() {
     assert!(kept >= total - 64 && advanced >= 1, "{kept} {advanced}");
     assert!(continued > 10);
 }
+
+/// The detector of `tests/persist_migration.rs`'s frozen version 1 record.
+type TinyDet = gln::detector::Detector<1, 4, 2, 2, gln::gaussian::GaussianGln1<2, 2, 1, 2>>;
+
+fn tiny_det() -> TinyDet {
+    let model = gln::gaussian::GaussianGln1::new(1, gln::gaussian::GaussianConfig::DEFAULT);
+    TinyDet::new([model], gln::detector::DetectorConfig::DEFAULT)
+}
+
+#[test]
+fn a_checkpoint_of_the_previous_version_loads_and_says_so() {
+    let hex = include_str!("../frozen/detector-v1.hex").trim();
+    let v1: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let old = TinyDet::from_bytes(&v1).unwrap();
+    // A checkpoint saved now is in the current version.
+    let slots = Slots::new(0, 2048);
+    let mut flash = Flash::<1, 4, 256>::new(4096);
+    assert_eq!(slots.save(&mut flash, &old), Ok(1));
+    let (mut d, mut scratch) = (tiny_det(), tiny_det());
+    let report = slots
+        .load_report_staged(&mut flash, &mut d, &mut scratch)
+        .unwrap();
+    assert_eq!((report.version, d.fingerprint()), (2, old.fingerprint()));
+    // The same checkpoint as a build of the previous version wrote it: its record replaced
+    // by the version 1 bytes (same length), the slot header's record CRC re-sealed.
+    let start = Slots::header_bytes::<Flash<1, 4, 256>>();
+    flash.mem[start..start + v1.len()].copy_from_slice(&v1);
+    let h = &mut flash.mem[..32];
+    h[16..20].copy_from_slice(&gln::persist::crc32(&v1).to_le_bytes());
+    let c = gln::persist::crc32(&h[..28]);
+    h[28..32].copy_from_slice(&c.to_le_bytes());
+    let mut e = tiny_det();
+    let report = slots.load_report(&mut flash, &mut e).unwrap();
+    assert_eq!((report.version, report.loaded.sequence), (1, 1));
+    assert_eq!(e.fingerprint(), old.fingerprint());
+}

@@ -1,9 +1,14 @@
 //! What the sensor firmware shares (`nrf52840-dk-embassy`, `rpi-pico-embassy`, the RTIC and
 //! the embedded-hal firmware): one verdict logged with `defmt`, and the detector restored
-//! from and saved to flash through `gln::storage::Slots`.
+//! from and saved to flash through `gln::storage::Slots`; with the `embassy` feature, the
+//! embassy firmware's sampling and checkpoint loops ([`embassy`]).
+
+#[cfg(feature = "embassy")]
+pub mod embassy;
 
 use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
-use gln::detector::{Reason, Verdict};
+use gln::detector::{Detector, Reason, Verdict};
+use gln::gaussian::GaussianNetwork;
 use gln::storage::{Slots, StorageError};
 use gln::{Error, Persist};
 
@@ -46,17 +51,33 @@ fn reason_name(r: Reason) -> &'static str {
     r.name()
 }
 
-/// Restores `value` from the newest checkpoint in `slots`; logs what happened. `value` is
-/// unchanged unless a checkpoint was restored (then `true`).
-pub fn restore<F, P>(slots: &Slots, flash: &mut F, value: &mut P) -> bool
+/// Restores `det` from the newest checkpoint in `slots`, staged in `scratch` (a second
+/// `static` of the same type, so that loading puts no copy of the detector on the stack; it
+/// may hold any state and is overwritten); logs what happened: the checkpoint, its format
+/// version, any newer one passed over, and the restored reading count and fingerprint. `det`
+/// is unchanged unless a checkpoint was restored (then `true`).
+pub fn restore<F, M, const CH: usize, const W: usize, const D: usize, const B: usize>(
+    slots: &Slots,
+    flash: &mut F,
+    det: &mut Detector<CH, W, D, B, M>,
+    scratch: &mut Detector<CH, W, D, B, M>,
+) -> bool
 where
     F: ReadNorFlash,
     F::Error: defmt::Format,
-    P: Persist,
+    M: GaussianNetwork<D, B, 1>,
+    Detector<CH, W, D, B, M>: Persist,
 {
-    match slots.load(flash, value) {
-        Ok(seq) => {
-            defmt::info!("restored checkpoint {=u32}", seq);
+    match slots.load_report_staged(flash, det, scratch) {
+        Ok(r) => {
+            defmt::info!(
+                "restored checkpoint {=u32} (format version {=u16}, {=u8} newer passed over): {=u64} readings learned, fingerprint {=u64:016x}",
+                r.loaded.sequence,
+                r.version,
+                r.skipped,
+                det.readings(),
+                det.fingerprint()
+            );
             true
         }
         Err(StorageError::NoCheckpoint) => {

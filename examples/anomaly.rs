@@ -213,12 +213,7 @@ fn describe(
     format!(
         "{}  ANOMALY ({})  {} {:.2} {} (expected {:.2} ± {:.2}), score {:.1}, instant {:.1} / {:.1}; {}",
         clock(t),
-        v.reason.map_or("-", |r| match r {
-            Reason::Surprise => "surprise",
-            Reason::Predictability => "predictability",
-            Reason::Level => "level",
-            Reason::Stuck => "stuck",
-        }),
+        v.reason.map_or("-", Reason::name),
         CHANNELS[c],
         x[c],
         UNITS[c],
@@ -235,11 +230,9 @@ fn main() {
     // The defaults, with the two settings that depend on the signal's rhythm: warm up over
     // two full days (so the daily cycle and the shifts are normal), and let the thresholds
     // remember about a day of scores.
-    let config = DetectorConfig {
-        warmup: 2 * DAY,
-        threshold_rate: 1.0 / DAY as f32,
-        ..DetectorConfig::DEFAULT
-    };
+    let config = DetectorConfig::DEFAULT
+        .with_warmup(2 * DAY)
+        .with_threshold_rate(1.0 / DAY as f32);
     let mut det = Box::new(Machine::with_seed(7, config));
     println!(
         "Simulated machine: {} channels ({}), one reading a minute for {DAYS} days, {} faults injected",

@@ -815,3 +815,45 @@ fn a_detector_survives_a_power_cut_anywhere_and_continues_bit_for_bit() {
     assert!(kept >= total - 64 && advanced >= 1, "{kept} {advanced}");
     assert!(continued > 10);
 }
+
+/// `StorageError`, `PersistError` and `LoadError` are `core::error::Error`s with messages
+/// that name the problem; the impls need no `std` (`core::error::Error`; the thumb builds of
+/// `.ci/steps/20-reliability.sh` compile them without `std`).
+#[test]
+fn storage_and_persist_errors_are_errors_with_messages() {
+    fn message(e: &dyn core::error::Error) -> String {
+        e.to_string()
+    }
+    let wrong = PersistError::WrongKind {
+        expected: 4,
+        found: 1,
+    };
+    let cases: [(&dyn core::error::Error, &str); 7] = [
+        (&StorageError::Flash(FlashError::Worn), "flash error: Worn"),
+        (
+            &StorageError::<FlashError>::Invalid(Error::Persist(wrong)),
+            "no checkpoint loads: wrong kind of model: expected kind 4, found 1",
+        ),
+        (
+            &StorageError::<FlashError>::NoCheckpoint,
+            "no region holds a valid checkpoint",
+        ),
+        (
+            &StorageError::<FlashError>::Layout("regions overlap"),
+            "bad checkpoint layout: regions overlap",
+        ),
+        (
+            &StorageError::<FlashError>::VerifyFailed,
+            "the checkpoint read back after writing is not valid in any region tried",
+        ),
+        (&wrong, "wrong kind of model: expected kind 4, found 1"),
+        (
+            &gln::persist::LoadError::<FlashError>::Read(FlashError::ReadFailed),
+            "reading the saved bytes failed: ReadFailed",
+        ),
+    ];
+    for (e, text) in cases {
+        assert_eq!(message(e), text);
+        assert!(e.source().is_none());
+    }
+}

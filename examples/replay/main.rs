@@ -158,13 +158,7 @@ fn legend() {
 }
 
 fn reason(r: Option<Reason>) -> &'static str {
-    match r {
-        Some(Reason::Surprise) => "surprise",
-        Some(Reason::Predictability) => "predictability",
-        Some(Reason::Level) => "level",
-        Some(Reason::Stuck) => "stuck",
-        None => "-",
-    }
+    r.map_or("-", Reason::name)
 }
 
 /// The alarms of a replay: flags closer than [`MERGE`] rows are one alarm.

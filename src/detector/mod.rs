@@ -124,6 +124,7 @@
 //! factor outside `[0, 6]`. Nothing changes when
 //! it refuses.
 
+mod builders;
 mod channel;
 pub mod explain;
 #[cfg(feature = "micromath")]
@@ -206,6 +207,7 @@ pub const SENSOR_MODEL_CONFIG: GaussianConfig = GaussianConfig {
 /// except for the signal's rhythm (`warmup`, `threshold_rate`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct DetectorConfig {
     /// Readings learned before any flag is raised; the score is 0 until then.
     pub warmup: u32,
@@ -317,6 +319,7 @@ impl Default for DetectorConfig {
 /// What the detector says about one reading.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct Verdict<const CH: usize> {
     /// The anomaly score (higher is more anomalous; 0 while warming up): for each channel,
     /// the surprise of its prediction and of its level, each standardised by its own running
@@ -348,6 +351,7 @@ pub struct Verdict<const CH: usize> {
 /// of its recent values, see [`DetectorConfig`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Reason {
     /// This reading does not fit: the instant score is above its threshold (spikes, jumps,
     /// sudden changes).
@@ -360,6 +364,26 @@ pub enum Reason {
     /// A channel has repeated exactly the same value for more than twice its longest normal
     /// run (plus 10 readings): a stuck sensor or a frozen bus.
     Stuck,
+}
+
+impl Reason {
+    /// A one-word name for logs: `surprise`, `predictability`, `level`, `stuck`. `Reason` is
+    /// `#[non_exhaustive]`, so code outside the crate matches it with a wildcard arm; this
+    /// names every reason, new ones included.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Reason::Surprise => "surprise",
+            Reason::Predictability => "predictability",
+            Reason::Level => "level",
+            Reason::Stuck => "stuck",
+        }
+    }
+}
+
+impl core::fmt::Display for Reason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A streaming anomaly detector over `CH` channels with a window of `W` readings and one

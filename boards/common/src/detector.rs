@@ -95,11 +95,9 @@ pub static READINGS: [[f32; CHANNELS]; LEN] = {
 
 /// The detector's settings: the defaults with the machine's rhythm (a warm-up of two days,
 /// thresholds that remember about a day).
-pub const CONFIG: DetectorConfig = DetectorConfig {
-    warmup: 2 * DAY,
-    threshold_rate: 1.0 / DAY as f32,
-    ..DetectorConfig::DEFAULT
-};
+pub const CONFIG: DetectorConfig = DetectorConfig::DEFAULT
+    .with_warmup(2 * DAY)
+    .with_threshold_rate(1.0 / DAY as f32);
 
 /// Seed of the detector's models.
 pub const MODEL_SEED: u64 = 1;
@@ -118,13 +116,7 @@ fn clock(t: u32) -> (u32, u32, u32) {
 }
 
 fn reason(r: Option<Reason>) -> &'static str {
-    match r {
-        Some(Reason::Surprise) => "surprise",
-        Some(Reason::Predictability) => "predictability",
-        Some(Reason::Level) => "level",
-        Some(Reason::Stuck) => "stuck",
-        None => "-",
-    }
+    r.map_or("-", Reason::name)
 }
 
 /// Checks that the run-time generator computes the table's bits on this core.

@@ -3,7 +3,7 @@
 //! from and saved to flash through `gln::storage::Slots`.
 
 use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
-use gln::detector::{Reason, Verdict};
+use gln::detector::Verdict;
 use gln::storage::{Slots, StorageError};
 use gln::{Error, Persist};
 
@@ -23,7 +23,7 @@ pub fn log_verdict<const CH: usize>(
     match v.reason {
         Some(reason) => defmt::warn!(
             "ANOMALY {=str} on {=str}: {} (expected {} +- {}), score {}",
-            reason_name(reason),
+            reason.name(),
             names[c],
             x[c],
             e.mean,
@@ -39,15 +39,6 @@ pub fn log_verdict<const CH: usize>(
             v.score,
             if v.warming_up { " (warming up)" } else { "" }
         ),
-    }
-}
-
-fn reason_name(r: Reason) -> &'static str {
-    match r {
-        Reason::Surprise => "surprise",
-        Reason::Predictability => "predictability",
-        Reason::Level => "level",
-        Reason::Stuck => "stuck",
     }
 }
 

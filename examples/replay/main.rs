@@ -5,7 +5,7 @@
 //! cargo run --release --example replay -- LOG.csv [--svg OUT.svg] [--restore SAVED.bin]
 //! ```
 //!
-//! The log is CSV with a header (see `log.rs`: an optional timestamp column, one column per
+//! The log is CSV with a header, separated by commas, semicolons or tabs (see `log.rs`: an optional timestamp column, one column per
 //! channel, empty cells for dropped samples, an optional label column). Up to four channels;
 //! the detector is `Detector<CH, 16, 16, 16, SensorModel>` with seed 1 and
 //! `DetectorConfig::DEFAULT`, or the detector saved in `SAVED.bin` (by `examples/pretrain.rs`)

@@ -19,7 +19,7 @@ use core::mem::size_of;
 use cortex_m_semihosting::hprintln;
 use gln::detector::{Detector, DetectorConfig, Reason};
 use gln::gaussian::GaussianNetwork;
-use gln::selftest::{CHANNELS, Machine, fault_at};
+use gln::selftest::{fault_at, Machine, CHANNELS};
 
 use crate::emulated::{calibration, exit, systick};
 use crate::measure;

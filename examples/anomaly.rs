@@ -234,11 +234,9 @@ fn main() {
     // The defaults, with the two settings that depend on the signal's rhythm: warm up over
     // two full days (so the daily cycle and the shifts are normal), and let the thresholds
     // remember about a day of scores.
-    let config = DetectorConfig {
-        warmup: 2 * DAY,
-        threshold_rate: 1.0 / DAY as f32,
-        ..DetectorConfig::DEFAULT
-    };
+    let config = DetectorConfig::DEFAULT
+        .with_warmup(2 * DAY)
+        .with_threshold_rate(1.0 / DAY as f32);
     let mut det = Box::new(Machine::with_seed(7, config));
     println!(
         "Simulated machine: {} channels ({}), one reading a minute for {DAYS} days, {} faults injected",

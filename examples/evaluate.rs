@@ -11,7 +11,11 @@
 //! ```text
 //! cargo run --release --example evaluate            # the table
 //! cargo run --release --example evaluate -- --check # and fail below the floors
+//! cargo run --release --example evaluate -- --svg DIR # and a plot per stream in DIR
 //! ```
+//! `--svg DIR` writes one SVG per evaluated stream (NAB: each stream; SKAB: each run, with
+//! and without the clean warm-up; shuttle), drawn by `support/plot.rs` as the replay draws
+//! its log.
 //! For experiments, `GLN_EVAL_<KNOB>=value` overrides one knob of the configuration for
 //! every group (KNOB: WARMUP, SMOOTH, ERRH, STATH, CROSSH, CLIP, CAL, LEVEL, TWO, TK, SK,
 //! RATE); `--check` refuses to run with any. Skips (exit 0) with a message when the data
@@ -21,10 +25,13 @@
 mod alarms;
 #[path = "support/anomaly_data.rs"]
 mod anomaly_data;
+#[path = "support/plot.rs"]
+mod plot;
 
 use alarms::Alarms;
 use anomaly_data::{Stream, roc_auc};
-use gln::detector::{Detector, DetectorConfig, SensorModel};
+use gln::detector::{Detector, DetectorConfig, SensorModel, Verdict};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Floors for `--check`, per group: ROC AUC (the measured value of 2026-12-03 rounded down
@@ -73,26 +80,72 @@ fn config() -> (DetectorConfig, bool) {
     (d, changed)
 }
 
-/// Scores, flags and "counted" (not warming up) per reading.
-struct Run {
+/// Scores, flags, "counted" (not warming up) and verdicts per reading.
+struct Run<const CH: usize> {
     scores: Vec<f32>,
     flags: Vec<bool>,
     counted: Vec<bool>,
+    verdicts: Vec<Option<Verdict<CH>>>,
 }
 
-fn run<const CH: usize>(det: &mut Det<CH>, s: &Stream) -> Run {
+fn run<const CH: usize>(det: &mut Det<CH>, s: &Stream) -> Run<CH> {
     let mut r = Run {
         scores: Vec::with_capacity(s.values.len()),
         flags: Vec::with_capacity(s.values.len()),
         counted: Vec::with_capacity(s.values.len()),
+        verdicts: Vec::with_capacity(s.values.len()),
     };
     for row in &s.values {
         let v = det.update_slice(row);
         r.scores.push(v.as_ref().map_or(f32::NAN, |v| v.score));
         r.flags.push(v.as_ref().is_ok_and(|v| v.anomaly));
         r.counted.push(v.as_ref().is_ok_and(|v| !v.warming_up));
+        r.verdicts.push(v.ok());
     }
     r
+}
+
+/// `--svg DIR`: where the plots go, and the files written so far.
+#[derive(Default)]
+struct Plots {
+    dir: Option<PathBuf>,
+    written: Vec<PathBuf>,
+}
+
+impl Plots {
+    /// Plots stream `s` and its run `r` as `DIR/<file>.svg` (nothing without `--svg`).
+    fn draw<const CH: usize>(&mut self, file: &str, title: &str, s: &Stream, r: &Run<CH>) {
+        let Some(dir) = &self.dir else { return };
+        let points: Vec<plot::Point<CH>> = s
+            .values
+            .iter()
+            .zip(&r.verdicts)
+            .zip(&s.labels)
+            .map(|((row, v), &label)| plot::Point {
+                values: std::array::from_fn(|c| row.get(c).copied().unwrap_or(f32::NAN)),
+                verdict: *v,
+                label,
+            })
+            .collect();
+        let names: [String; CH] = std::array::from_fn(|c| format!("channel {c}"));
+        let path = dir.join(format!("{}.svg", file.replace(['/', ' ', ','], "_")));
+        let title = format!("{title}: Detector<{CH}, 16, 16, 16, SensorModel>, DEFAULT");
+        plot::draw(&path.to_string_lossy(), &title, &names, &points)
+            .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+        self.written.push(path);
+    }
+}
+
+/// The folder of `--svg DIR`, created.
+fn svg_dir() -> Option<PathBuf> {
+    let args: Vec<String> = std::env::args().collect();
+    let i = args.iter().position(|a| a == "--svg")?;
+    let dir = PathBuf::from(
+        args.get(i + 1)
+            .unwrap_or_else(|| fail("--svg needs a folder")),
+    );
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(&format!("{}: {e}", dir.display())));
+    Some(dir)
 }
 
 /// One line of the summary.
@@ -103,7 +156,7 @@ struct Row {
     peer: Option<anomaly_data::Peer>,
 }
 
-fn nab(group: &str, cfg: DetectorConfig) -> Row {
+fn nab(group: &str, cfg: DetectorConfig, plots: &mut Plots) -> Row {
     let streams = anomaly_data::nab_group(group).unwrap_or_else(|e| fail(&e));
     println!(
         "NAB {group} ({} streams with an anomaly window)",
@@ -115,6 +168,8 @@ fn nab(group: &str, cfg: DetectorConfig) -> Row {
         let auc = roc_auc(&r.scores, &s.labels).unwrap_or(f64::NAN);
         let a = Alarms::measure(&r.flags, &s.labels, &r.counted);
         println!("  {:<44} {auc:>7.3} {}", s.name, alarm_cells(&a));
+        let title = format!("NAB {group}/{}, AUC {auc:.3}", s.name);
+        plots.draw(&format!("nab-{group}-{}", s.name), &title, s, &r);
         sum += auc;
         alarms.add(&a);
     }
@@ -127,7 +182,7 @@ fn nab(group: &str, cfg: DetectorConfig) -> Row {
 }
 
 /// SKAB valve1: a detector per run, warmed up on `anomaly-free` first (`warm`) or not.
-fn skab(free: &Stream, runs: &[Stream], cfg: DetectorConfig, warm: bool) -> Row {
+fn skab(free: &Stream, runs: &[Stream], cfg: DetectorConfig, warm: bool, plots: &mut Plots) -> Row {
     let mut base = Det::<8>::with_seed(1, cfg);
     if warm {
         run(&mut base, free);
@@ -137,6 +192,9 @@ fn skab(free: &Stream, runs: &[Stream], cfg: DetectorConfig, warm: bool) -> Row 
     for s in runs {
         let r = run(&mut base.clone(), s);
         per.push(roc_auc(&r.scores, &s.labels).unwrap_or(f64::NAN));
+        let kind = if warm { "warm" } else { "cold" };
+        let title = format!("SKAB valve1/{} ({kind} start)", s.name);
+        plots.draw(&format!("skab-valve1-{kind}-{}", s.name), &title, s, &r);
         alarms.add(&Alarms::measure(&r.flags, &s.labels, &r.counted));
         scores.extend(r.scores);
         labels.extend(&s.labels);
@@ -157,9 +215,10 @@ fn skab(free: &Stream, runs: &[Stream], cfg: DetectorConfig, warm: bool) -> Row 
     }
 }
 
-fn shuttle(cfg: DetectorConfig) -> Row {
+fn shuttle(cfg: DetectorConfig, plots: &mut Plots) -> Row {
     let s = anomaly_data::shuttle().unwrap_or_else(|e| fail(&e));
     let r = run(&mut Det::<9>::with_seed(1, cfg), &s);
+    plots.draw("shuttle", "NASA shuttle", &s, &r);
     println!("NASA shuttle ({} rows, 9 channels)", s.values.len());
     Row {
         name: "NASA shuttle".into(),
@@ -195,6 +254,10 @@ fn main() {
     if check && overridden {
         fail("--check runs DetectorConfig::DEFAULT only: unset the GLN_EVAL_* variables");
     }
+    let mut plots = Plots {
+        dir: svg_dir(),
+        ..Plots::default()
+    };
     let t0 = Instant::now();
     println!("DetectorConfig::DEFAULT for every group; each point scored before it is learned");
     println!(
@@ -202,14 +265,18 @@ fn main() {
         "stream", "AUC", "FA/1k", "flagged", "windows hit", "delay"
     );
     let mut rows = vec![
-        nab("realKnownCause", cfg),
-        nab("artificialWithAnomaly", cfg),
+        nab("realKnownCause", cfg, &mut plots),
+        nab("artificialWithAnomaly", cfg, &mut plots),
     ];
     let (free, runs) = anomaly_data::skab_valve1().unwrap_or_else(|e| fail(&e));
-    rows.push(skab(&free, &runs, cfg, true));
-    rows.push(skab(&free, &runs, cfg, false));
-    rows.push(shuttle(cfg));
+    rows.push(skab(&free, &runs, cfg, true, &mut plots));
+    rows.push(skab(&free, &runs, cfg, false, &mut plots));
+    rows.push(shuttle(cfg, &mut plots));
     let failures = summary(&rows, t0.elapsed().as_secs_f64());
+    if let Some(dir) = &plots.dir {
+        let n = plots.written.len();
+        println!("plots: {n} SVG files written to {}", dir.display());
+    }
     if overridden {
         println!("  (NOTE: settings overridden by GLN_EVAL_* variables: not the defaults)");
     }
@@ -288,4 +355,78 @@ fn summary(rows: &[Row], secs: f64) -> Vec<String> {
 fn fail(msg: &str) -> ! {
     eprintln!("error: {msg}");
     std::process::exit(2);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream of `CH` sine channels with a step on channel 0 at 700..760 (labelled).
+    fn stream<const CH: usize>() -> Stream {
+        let values = (0..900)
+            .map(|i| {
+                let step = if (700..760).contains(&i) { 5.0 } else { 0.0 };
+                (0..CH)
+                    .map(|c| (i as f32 * 0.05 + c as f32).sin() + if c == 0 { step } else { 0.0 })
+                    .collect()
+            })
+            .collect();
+        let labels = (0..900).map(|i| (700..760).contains(&i)).collect();
+        Stream {
+            name: format!("sine{CH}"),
+            values,
+            labels,
+        }
+    }
+
+    /// Parses `path` as XML; returns the root's name and its number of drawn elements.
+    fn parse(path: &std::path::Path) -> (String, usize, String) {
+        let text = std::fs::read_to_string(path).expect("the plot was written");
+        let doc = roxmltree::Document::parse(&text).expect("the plot is well-formed XML");
+        let root = doc.root_element();
+        let drawn = root
+            .descendants()
+            .filter(|n| matches!(n.tag_name().name(), "polyline" | "polygon" | "circle"))
+            .count();
+        let texts: String = root.descendants().filter_map(|n| n.text()).collect();
+        (root.tag_name().name().to_string(), drawn, texts)
+    }
+
+    #[test]
+    fn svg_writes_one_valid_plot_per_stream() {
+        let dir = std::env::temp_dir().join(format!("gln-evaluate-svg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut plots = Plots {
+            dir: Some(dir.clone()),
+            ..Plots::default()
+        };
+        let (one, two) = (stream::<1>(), stream::<2>());
+        let r1 = run(&mut Det::<1>::with_seed(1, DetectorConfig::DEFAULT), &one);
+        let r2 = run(&mut Det::<2>::with_seed(1, DetectorConfig::DEFAULT), &two);
+        plots.draw("nab-group/one", "one", &one, &r1);
+        plots.draw("skab two", "two", &two, &r2);
+        assert_eq!(
+            plots.written,
+            [dir.join("nab-group_one.svg"), dir.join("skab_two.svg")]
+        );
+        for (path, channels) in plots.written.iter().zip([1usize, 2]) {
+            let (root, drawn, texts) = parse(path);
+            assert_eq!(root, "svg", "{}", path.display());
+            // Per channel panel at least the band, the expected value and the reading.
+            assert!(
+                drawn >= 3 * channels + 3,
+                "{}: {drawn} elements",
+                path.display()
+            );
+            for c in 0..channels {
+                assert!(
+                    texts.contains(&format!("channel {c}")),
+                    "{}",
+                    path.display()
+                );
+            }
+            assert!(texts.contains("score"), "{}", path.display());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -13,34 +13,12 @@
 
 use std::process::ExitCode;
 
-use gln::selftest::{Fault, FaultKind, Machine, TEMPERATURE, VIBRATION};
+use gln::selftest::Machine;
 
-/// Readings per simulated day (one every two minutes).
-const DAY: u32 = 720;
-
-/// Seed of the machine's noise (as `boards/common/src/detector.rs`).
-const SEED: u64 = 0x626f_6172_645f_6d31;
-
-/// The faults of `boards/common/src/detector.rs`: a spike, more vibration noise, a level
-/// shift, a stuck sensor, a runaway, vibration without load.
-const FAULTS: [Fault; 6] = [
-    fault(FaultKind::Shift, TEMPERATURE, 2 * DAY + 200, 1, 5.0),
-    fault(FaultKind::Noise, VIBRATION, 2 * DAY + 500, 120, 0.3),
-    fault(FaultKind::Shift, TEMPERATURE, 3 * DAY + 100, 180, 2.0),
-    fault(FaultKind::Stuck, TEMPERATURE, 3 * DAY + 500, 120, 0.0),
-    fault(FaultKind::Drift, TEMPERATURE, 4 * DAY + 300, 150, 0.1),
-    fault(FaultKind::Decouple, VIBRATION, 5 * DAY + 500, 60, 2.3),
-];
-
-const fn fault(kind: FaultKind, channel: usize, start: u32, len: u32, size: f32) -> Fault {
-    Fault {
-        kind,
-        channel,
-        start,
-        len,
-        size,
-    }
-}
+// The machine's rhythm, seed and faults, shared with `boards/common/src/detector.rs`.
+#[path = "support/machine.rs"]
+mod machine;
+use machine::{DAY, FAULTS, SEED};
 
 struct Args {
     from: u32,

@@ -152,6 +152,7 @@ pub enum WeightInit {
 /// Construction-time settings of a Bernoulli GLN. [`Config::DEFAULT`] holds the defaults.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct Config {
     /// Input clipping: every probability entering a neuron is clipped to `[eps, 1 - eps]`,
     /// i.e. every input logit to `±logit(1 - eps)`. A neuron whose output is outside

@@ -110,6 +110,7 @@ const ERASED: u8 = 0xFF;
 /// Why a checkpoint could not be saved or loaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum StorageError<E> {
     /// The flash reported an error.
     Flash(E),
@@ -125,6 +126,27 @@ pub enum StorageError<E> {
     /// every region tried; the previous checkpoint is still there.
     VerifyFailed,
 }
+
+/// The flash's error is shown with `Debug`: the `embedded-storage` error types and most HAL
+/// flash errors implement `Debug`, few implement `Display`.
+impl<E: core::fmt::Debug> core::fmt::Display for StorageError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StorageError::Flash(e) => write!(f, "flash error: {e:?}"),
+            StorageError::Invalid(e) => write!(f, "no checkpoint loads: {e}"),
+            StorageError::NoCheckpoint => write!(f, "no region holds a valid checkpoint"),
+            StorageError::Layout(what) => write!(f, "bad checkpoint layout: {what}"),
+            StorageError::VerifyFailed => write!(
+                f,
+                "the checkpoint read back after writing is not valid in any region tried"
+            ),
+        }
+    }
+}
+
+/// Without `std` (`core::error::Error`, Rust 1.81): a firmware can return it as
+/// `&dyn core::error::Error`.
+impl<E: core::fmt::Debug> core::error::Error for StorageError<E> {}
 
 impl<E> From<Error> for StorageError<E> {
     fn from(e: Error) -> Self {

@@ -3,7 +3,7 @@
 
 use gln::Error;
 use gln::detector::{Detector, DetectorConfig, SENSOR_MODEL_CONFIG, SensorModel, SmallSensorModel};
-use gln::gaussian::{GaussianConfig, GaussianNetwork};
+use gln::gaussian::GaussianNetwork;
 use gln::rng::SplitMix64;
 
 type Det1 = Detector<1, 16, 16, 16, SensorModel>;
@@ -134,11 +134,9 @@ fn gaps_are_counted_and_a_long_gap_restarts_tracking() {
 /// The two settings that follow the signal's rhythm (period 500 here): a warm-up over two
 /// periods and thresholds that remember about one.
 fn rhythm() -> DetectorConfig {
-    DetectorConfig {
-        warmup: 1000,
-        threshold_rate: 1.0 / 500.0,
-        ..DetectorConfig::DEFAULT
-    }
+    DetectorConfig::DEFAULT
+        .with_warmup(1000)
+        .with_threshold_rate(1.0 / 500.0)
 }
 
 #[test]
@@ -252,78 +250,24 @@ fn host_and_cortex_m4f_compute_the_same_bits() {
 fn a_bad_run_time_configuration_is_an_error() {
     let d = DetectorConfig::DEFAULT;
     let bad = [
-        DetectorConfig {
-            smoothing: f32::NAN,
-            ..d
-        },
-        DetectorConfig {
-            smoothing: 0.0,
-            ..d
-        },
-        DetectorConfig {
-            smoothing: 1.5,
-            ..d
-        },
-        DetectorConfig {
-            threshold_k: f32::NAN,
-            ..d
-        },
-        DetectorConfig {
-            threshold_k: -1.0,
-            ..d
-        },
-        DetectorConfig {
-            sustained_k: 2e6,
-            ..d
-        },
-        DetectorConfig {
-            threshold_rate: 0.0,
-            ..d
-        },
-        DetectorConfig {
-            threshold_rate: f32::NAN,
-            ..d
-        },
-        DetectorConfig {
-            stats_horizon: f32::INFINITY,
-            ..d
-        },
-        DetectorConfig {
-            error_horizon: 0.5,
-            ..d
-        },
-        DetectorConfig {
-            cross_horizon: f32::NAN,
-            ..d
-        },
-        DetectorConfig {
-            calibration: -3.0,
-            ..d
-        },
-        DetectorConfig {
-            learn_clip: 0.0,
-            ..d
-        },
-        DetectorConfig {
-            learn_clip: f32::NAN,
-            ..d
-        },
-        DetectorConfig {
-            std_floor: 1.0,
-            ..d
-        },
-        DetectorConfig {
-            std_floor: f32::NAN,
-            ..d
-        },
-        DetectorConfig {
-            level_weight: -0.1,
-            ..d
-        },
-        DetectorConfig {
-            level_weight: f32::NAN,
-            ..d
-        },
+        d.with_smoothing(f32::NAN),
+        d.with_smoothing(0.0),
+        d.with_smoothing(1.5),
+        d.with_threshold_k(f32::NAN),
+        d.with_threshold_k(-1.0),
+        d.with_sustained_k(2e6),
+        d.with_threshold_rate(0.0),
+        d.with_threshold_rate(f32::NAN),
+        d.with_stats_horizon(f32::INFINITY),
+        d.with_error_horizon(0.5),
+        d.with_cross_horizon(f32::NAN),
+        d.with_calibration(-3.0),
+        d.with_learn_clip(0.0),
+        d.with_learn_clip(f32::NAN),
+        d.with_std_floor(1.0),
+        d.with_std_floor(f32::NAN),
+        d.with_level_weight(-0.1),
+        d.with_level_weight(f32::NAN),
     ];
     for config in bad {
         let models = core::array::from_fn(|c| {
@@ -341,10 +285,8 @@ fn a_bad_run_time_configuration_is_an_error() {
         );
         assert!(matches!(r, Err(Error::InvalidConfig(_))));
     }
-    let bad_model = GaussianConfig {
-        sigma2_min: f32::NAN,
-        ..SENSOR_MODEL_CONFIG
-    };
+    let bad_model =
+        SENSOR_MODEL_CONFIG.with_variance_bounds(f32::NAN, SENSOR_MODEL_CONFIG.sigma2_max);
     let r = Detector::<1, 8, 8, 8, SmallSensorModel>::try_with_model_config(1, bad_model, d);
     assert!(matches!(r, Err(Error::InvalidConfig(_))));
     // A good configuration: the same detector as the panicking constructors build.

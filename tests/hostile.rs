@@ -806,31 +806,27 @@ fn detector_takes_odd_finite_readings_and_dropped_samples() {
     ];
     for config in [
         DetectorConfig::DEFAULT,
-        DetectorConfig {
-            warmup: 0,
-            smoothing: 1.0,
-            threshold_rate: 1.0,
-            stats_horizon: 1.0,
-            error_horizon: 1.0,
-            cross_horizon: 1.0,
-            calibration: 1.0,
-            learn_clip: f32::INFINITY,
-            std_floor: 0.0,
-            level_weight: 1e6,
-            two_sided: false,
-            ..DetectorConfig::DEFAULT
-        },
-        DetectorConfig {
-            smoothing: f32::from_bits(1),
-            threshold_k: 1e6,
-            sustained_k: f32::from_bits(1),
-            threshold_rate: f32::from_bits(1),
-            stats_horizon: f32::MAX,
-            learn_clip: f32::from_bits(1),
-            std_floor: 0.999_999_9,
-            level_weight: 0.0,
-            ..DetectorConfig::DEFAULT
-        },
+        DetectorConfig::DEFAULT
+            .with_warmup(0)
+            .with_smoothing(1.0)
+            .with_threshold_rate(1.0)
+            .with_stats_horizon(1.0)
+            .with_error_horizon(1.0)
+            .with_cross_horizon(1.0)
+            .with_calibration(1.0)
+            .with_learn_clip(f32::INFINITY)
+            .with_std_floor(0.0)
+            .with_level_weight(1e6)
+            .with_two_sided(false),
+        DetectorConfig::DEFAULT
+            .with_smoothing(f32::from_bits(1))
+            .with_threshold_k(1e6)
+            .with_sustained_k(f32::from_bits(1))
+            .with_threshold_rate(f32::from_bits(1))
+            .with_stats_horizon(f32::MAX)
+            .with_learn_clip(f32::from_bits(1))
+            .with_std_floor(0.999_999_9)
+            .with_level_weight(0.0),
     ] {
         let mut d = Det3::with_seed(2, config);
         let mut r = SplitMix64::new(6);
@@ -871,41 +867,17 @@ fn hostile_detector_configurations_are_refused() {
         .into_iter()
         .chain([-1.0, -f32::from_bits(1), 0.0, 0.5, 2.0, 2e6])
     {
-        bad.push(DetectorConfig { smoothing: v, ..d });
-        bad.push(DetectorConfig {
-            threshold_k: v,
-            ..d
-        });
-        bad.push(DetectorConfig {
-            sustained_k: v,
-            ..d
-        });
-        bad.push(DetectorConfig {
-            threshold_rate: v,
-            ..d
-        });
-        bad.push(DetectorConfig {
-            stats_horizon: v,
-            ..d
-        });
-        bad.push(DetectorConfig {
-            error_horizon: v,
-            ..d
-        });
-        bad.push(DetectorConfig {
-            cross_horizon: v,
-            ..d
-        });
-        bad.push(DetectorConfig {
-            calibration: v,
-            ..d
-        });
-        bad.push(DetectorConfig { learn_clip: v, ..d });
-        bad.push(DetectorConfig { std_floor: v, ..d });
-        bad.push(DetectorConfig {
-            level_weight: v,
-            ..d
-        });
+        bad.push(d.with_smoothing(v));
+        bad.push(d.with_threshold_k(v));
+        bad.push(d.with_sustained_k(v));
+        bad.push(d.with_threshold_rate(v));
+        bad.push(d.with_stats_horizon(v));
+        bad.push(d.with_error_horizon(v));
+        bad.push(d.with_cross_horizon(v));
+        bad.push(d.with_calibration(v));
+        bad.push(d.with_learn_clip(v));
+        bad.push(d.with_std_floor(v));
+        bad.push(d.with_level_weight(v));
     }
     // Many of these are valid (0.5 is a fine smoothing, 2.0 a fine horizon, ...).
     bad.retain(|c| c.check().is_err());
@@ -917,12 +889,5 @@ fn hostile_detector_configurations_are_refused() {
         assert!(r.is_err(), "accepted {c:?}");
     }
     // A NaN level weight used to pass the check: every score would then be NaN.
-    assert!(
-        DetectorConfig {
-            level_weight: f32::NAN,
-            ..d
-        }
-        .check()
-        .is_err()
-    );
+    assert!(d.with_level_weight(f32::NAN).check().is_err());
 }

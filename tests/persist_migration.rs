@@ -18,36 +18,33 @@ use gln::{Error, LearningRate, Persist, PersistError, Schedule, StepScale};
 type TinyDetector = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;
 
 /// The configuration the frozen detector was saved with.
-const PINNED_DETECTOR: DetectorConfig = DetectorConfig {
-    warmup: 20,
-    smoothing: 0.1,
-    threshold_k: 8.0,
-    sustained_k: 5.0,
-    threshold_rate: 0.01,
-    stats_horizon: 500.0,
-    error_horizon: 50.0,
-    cross_horizon: 200.0,
-    learn_clip: 4.0,
-    std_floor: 1e-4,
-    calibration: 100.0,
-    level_weight: 0.5,
-    two_sided: true,
-};
+const PINNED_DETECTOR: DetectorConfig = DetectorConfig::DEFAULT
+    .with_warmup(20)
+    .with_smoothing(0.1)
+    .with_threshold_k(8.0)
+    .with_sustained_k(5.0)
+    .with_threshold_rate(0.01)
+    .with_stats_horizon(500.0)
+    .with_error_horizon(50.0)
+    .with_cross_horizon(200.0)
+    .with_learn_clip(4.0)
+    .with_std_floor(1e-4)
+    .with_calibration(100.0)
+    .with_level_weight(0.5)
+    .with_two_sided(true);
 
 /// The Gaussian configuration of a target detector (any state: the load replaces it).
-const TARGET_GAUSSIAN: GaussianConfig = GaussianConfig {
-    sigma2_min: 0.01,
-    sigma2_max: 100.0,
-    beta: 50.0,
-    mean_bound: 100.0,
-    learning_rate: LearningRate {
+const TARGET_GAUSSIAN: GaussianConfig = GaussianConfig::DEFAULT
+    .with_variance_bounds(0.01, 100.0)
+    .with_beta(50.0)
+    .with_mean_bound(100.0)
+    .with_learning_rate(LearningRate {
         schedule: Schedule::InverseTime { c: 2.0, max: 0.1 },
         floor: 0.01,
         scale: StepScale::None,
-    },
-    normalized: true,
-    offset_std: 0.05,
-};
+    })
+    .with_normalized(true)
+    .with_offset_std(0.05);
 
 /// A version 1 detector record, frozen (hex, one line).
 const DETECTOR_V1: &str = include_str!("frozen/detector-v1.hex");

@@ -59,27 +59,28 @@ fn config() -> impl Strategy<Value = Config> {
         prop_oneof![0.0f32..1.0, 1.0f32..1e6],
     )
         .prop_map(
-            |(eps, beta, schedule, floor, fan_in_ref, zero, offset_std)| Config {
-                eps,
-                beta,
-                learning_rate: LearningRate {
-                    schedule,
-                    floor,
-                    scale: if fan_in_ref == f32::INFINITY {
-                        StepScale::None
+            |(eps, beta, schedule, floor, fan_in_ref, zero, offset_std)| {
+                Config::DEFAULT
+                    .with_eps(eps)
+                    .with_beta(beta)
+                    .with_learning_rate(LearningRate {
+                        schedule,
+                        floor,
+                        scale: if fan_in_ref == f32::INFINITY {
+                            StepScale::None
+                        } else {
+                            StepScale::HiddenFanIn {
+                                reference: fan_in_ref,
+                            }
+                        },
+                    })
+                    // A box under 1/2 needs zero initial weights.
+                    .with_init(if zero || beta < 0.5 {
+                        WeightInit::Zero
                     } else {
-                        StepScale::HiddenFanIn {
-                            reference: fan_in_ref,
-                        }
-                    },
-                },
-                // A box under 1/2 needs zero initial weights.
-                init: if zero || beta < 0.5 {
-                    WeightInit::Zero
-                } else {
-                    WeightInit::Average
-                },
-                offset_std,
+                        WeightInit::Average
+                    })
+                    .with_offset_std(offset_std)
             },
         )
         .prop_filter("a valid configuration", |c| c.check().is_ok())
@@ -301,12 +302,11 @@ fn gaussian_config() -> impl Strategy<Value = GaussianConfig> {
     )
         .prop_map(
             |(vmin, ratio, beta, mean_bound, schedule, floor, fan_in_ref, normalized, off)| {
-                GaussianConfig {
-                    sigma2_min: vmin,
-                    sigma2_max: (vmin * ratio).min(1e6),
-                    beta,
-                    mean_bound,
-                    learning_rate: LearningRate {
+                GaussianConfig::DEFAULT
+                    .with_variance_bounds(vmin, (vmin * ratio).min(1e6))
+                    .with_beta(beta)
+                    .with_mean_bound(mean_bound)
+                    .with_learning_rate(LearningRate {
                         schedule,
                         floor,
                         scale: if fan_in_ref == f32::INFINITY {
@@ -316,10 +316,9 @@ fn gaussian_config() -> impl Strategy<Value = GaussianConfig> {
                                 reference: fan_in_ref,
                             }
                         },
-                    },
-                    normalized,
-                    offset_std: off,
-                }
+                    })
+                    .with_normalized(normalized)
+                    .with_offset_std(off)
             },
         )
         .prop_filter("a valid configuration", |c| c.check().is_ok())
@@ -486,20 +485,20 @@ fn detector_config() -> impl Strategy<Value = DetectorConfig> {
         any::<bool>(),
     )
         .prop_map(
-            |(warmup, smoothing, k, rate, horizon, clip, level_weight, two_sided)| DetectorConfig {
-                warmup,
-                smoothing,
-                threshold_k: k,
-                sustained_k: k / 2.0,
-                threshold_rate: rate,
-                stats_horizon: horizon,
-                error_horizon: horizon.sqrt().max(1.0),
-                cross_horizon: horizon,
-                learn_clip: clip,
-                calibration: horizon,
-                level_weight,
-                two_sided,
-                ..DetectorConfig::DEFAULT
+            |(warmup, smoothing, k, rate, horizon, clip, level_weight, two_sided)| {
+                DetectorConfig::DEFAULT
+                    .with_warmup(warmup)
+                    .with_smoothing(smoothing)
+                    .with_threshold_k(k)
+                    .with_sustained_k(k / 2.0)
+                    .with_threshold_rate(rate)
+                    .with_stats_horizon(horizon)
+                    .with_error_horizon(horizon.sqrt().max(1.0))
+                    .with_cross_horizon(horizon)
+                    .with_learn_clip(clip)
+                    .with_calibration(horizon)
+                    .with_level_weight(level_weight)
+                    .with_two_sided(two_sided)
             },
         )
         .prop_filter("a valid configuration", |c| c.check().is_ok())

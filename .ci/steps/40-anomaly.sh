@@ -29,7 +29,25 @@ fi
 echo "== 40-anomaly: evaluation on the real streams (AUC and false-alarm floors per group, DEFAULT)"
 data="${GLN_DATA_DIR:-../shared/data}"
 if [ -d "$data/nab" ] && [ -d "$data/skab" ] && [ -d "$data/shuttle" ]; then
-    cargo run --release --example evaluate -- --check
+    # With a plot per stream (--svg): the output is the same plus one line naming the count,
+    # and that many SVG files are written (their well-formedness is the example's unit test).
+    svg_dir=$(mktemp -d)
+    out=$(cargo run --release --example evaluate -- --check --svg "$svg_dir") || {
+        echo "$out"
+        exit 1
+    }
+    echo "$out"
+    n=$(echo "$out" | sed -nE 's/^plots: ([0-9]+) SVG files written to .*/\1/p')
+    found=$(find "$svg_dir" -name '*.svg' -size +1k | wc -l)
+    if [ -z "$n" ] || [ "$n" -lt 40 ] || [ "$found" -ne "$n" ]; then
+        echo "FAIL: evaluate --svg said '${n:-nothing}' plots, $found SVG files in $svg_dir"
+        exit 1
+    fi
+    for f in "$svg_dir"/*.svg; do
+        head -c 5 "$f" | grep -q '^<svg' && tail -c 16 "$f" | grep -q '</svg>' ||
+            { echo "FAIL: $f is not a complete SVG document"; exit 1; }
+    done
+    rm -rf "$svg_dir"
 else
     echo "SKIP: anomaly data not found at $data (set GLN_DATA_DIR); evaluation not run"
 fi

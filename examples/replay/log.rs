@@ -3,7 +3,9 @@
 //! very file (`boards/common/src/replay.rs`), so the host and the board parse and feed the
 //! log the same way.
 //!
-//! A log is CSV with a header line. A column named `timestamp`, `time`, `date` or
+//! A log is CSV with a header line, its cells separated by commas, semicolons or tabs: the
+//! first of `,`, `;` and tab found in the header separates every line (a header with one
+//! column and none of them: commas). The decimal point is `.` in any case. A column named `timestamp`, `time`, `date` or
 //! `datetime` is the timestamp (kept as text, optional); one named `label`, `anomaly` or
 //! `is_anomaly` is the label (`1` or `true` in a labelled anomalous window; optional); every
 //! other column is a channel, in order. An empty channel cell is a dropped sample: a row with
@@ -32,6 +34,8 @@ pub enum Column {
 pub struct Layout {
     columns: [Column; MAX_COLUMNS],
     len: usize,
+    /// The cell separator: `,`, `;` or tab.
+    pub separator: char,
     /// Number of channel columns.
     pub channels: usize,
     /// `true` if there is a label column.
@@ -53,6 +57,9 @@ pub enum LogError {
     },
 }
 
+/// The cell separators a log may use.
+pub const SEPARATORS: [char; 3] = [',', ';', '\t'];
+
 fn is_any(name: &str, names: &[&str]) -> bool {
     names.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
@@ -64,14 +71,19 @@ impl Layout {
     /// [`LogError::Header`] if there is no channel column, a column without a name, more
     /// than [`MAX_COLUMNS`] columns, or two timestamp or label columns.
     pub fn parse(header: &str) -> Result<Self, LogError> {
+        let header = header.trim_end_matches('\r');
         let mut l = Layout {
             columns: [Column::Timestamp; MAX_COLUMNS],
             len: 0,
+            separator: header
+                .chars()
+                .find(|c| SEPARATORS.contains(c))
+                .unwrap_or(','),
             channels: 0,
             labelled: false,
         };
         let mut timestamp = false;
-        for name in header.trim_end_matches('\r').split(',') {
+        for name in header.split(l.separator) {
             let name = name.trim().trim_matches('"');
             let column = if name.is_empty() {
                 return Err(LogError::Header("a column without a name"));
@@ -104,7 +116,7 @@ impl Layout {
 
     /// The name of channel `c` in `header` (the line [`parse`](Self::parse) read).
     pub fn channel_name<'h>(&self, header: &'h str, c: usize) -> &'h str {
-        let cells = header.trim_end_matches('\r').split(',');
+        let cells = header.trim_end_matches('\r').split(self.separator);
         self.columns[..self.len]
             .iter()
             .zip(cells)
@@ -124,7 +136,11 @@ impl Layout {
             label: false,
         };
         let mut n = 0;
-        for (i, cell) in line.trim_end_matches('\r').split(',').enumerate() {
+        for (i, cell) in line
+            .trim_end_matches('\r')
+            .split(self.separator)
+            .enumerate()
+        {
             let cell = cell.trim();
             match self.columns[..self.len].get(i).ok_or(LogError::Cells)? {
                 Column::Timestamp => row.time = cell,
@@ -277,6 +293,37 @@ mod tests {
         assert_eq!(l.row::<2>("t3,1,2"), Err(LogError::Cells));
         assert_eq!(l.row::<2>("t3,1,2,0,9"), Err(LogError::Cells));
         assert_eq!(l.row::<2>("t4,1,x,0"), Err(LogError::Number { column: 2 }));
+    }
+
+    #[test]
+    fn semicolons_and_tabs_separate_cells_too() {
+        let comma = Layout::parse("time,a,b,label").unwrap();
+        let want = comma.row::<2>("t0,1.5,,1").unwrap();
+        for (sep, header) in [(';', "datetime;a;b;anomaly"), ('\t', "time\ta\tb\tlabel")] {
+            let l = Layout::parse(header).unwrap();
+            assert_eq!((l.separator, l.channels, l.labelled), (sep, 2, true));
+            assert_eq!(
+                (l.channel_name(header, 0), l.channel_name(header, 1)),
+                ("a", "b")
+            );
+            let line = ["t0", "1.5", "", "1"].join(&sep.to_string());
+            assert_eq!(l.row::<2>(&line), Ok(want));
+            // A line of the other format is one cell too few, not a misread value.
+            assert_eq!(l.row::<2>("t0,1.5,2,1"), Err(LogError::Cells));
+        }
+        // A decimal comma is refused, not misread.
+        let l = Layout::parse("a;b").unwrap();
+        assert_eq!(
+            l.row::<2>("1.5;2"),
+            Ok(Row {
+                time: "",
+                values: [1.5, 2.0],
+                dropped: false,
+                label: false
+            })
+        );
+        assert_eq!(l.row::<2>("1,5;2"), Err(LogError::Number { column: 0 }));
+        assert_eq!(Layout::parse("value").unwrap().separator, ',');
     }
 
     #[test]

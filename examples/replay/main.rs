@@ -5,7 +5,7 @@
 //! cargo run --release --example replay -- LOG.csv [--svg OUT.svg] [--restore SAVED.bin]
 //! ```
 //!
-//! The log is CSV with a header (see `log.rs`: an optional timestamp column, one column per
+//! The log is CSV with a header, separated by commas, semicolons or tabs (see `log.rs`: an optional timestamp column, one column per
 //! channel, empty cells for dropped samples, an optional label column). Up to four channels;
 //! the detector is `Detector<CH, 16, 16, 16, SensorModel>` with seed 1 and
 //! `DetectorConfig::DEFAULT`, or the detector saved in `SAVED.bin` (by `examples/pretrain.rs`)
@@ -18,6 +18,7 @@
 //! labelled windows.
 
 mod log;
+#[path = "../support/plot.rs"]
 mod plot;
 
 use std::process::ExitCode;
@@ -131,7 +132,10 @@ fn run<const CH: usize>(args: &Args, text: &str, layout: &Layout) -> Result<(), 
         }
         points.push(Point {
             values: row.values,
-            outcome,
+            verdict: match outcome {
+                Outcome::Verdict(v) => Some(v),
+                _ => None,
+            },
             label: row.label,
         });
     }
@@ -202,32 +206,12 @@ impl Alarms {
     }
 }
 
-/// Labelled windows as `(first row, end row)`.
-fn windows<const CH: usize>(points: &[Point<CH>]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, p) in points.iter().enumerate() {
-        match (p.label, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, i));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, points.len()));
-    }
-    out
-}
-
 fn summary<const CH: usize>(t: &Tally, a: &Alarms, points: &[Point<CH>], labelled: bool) {
     println!("summary: {t}, alarms {}", a.starts.len());
     if !labelled {
         return;
     }
-    let ws = windows(points);
+    let ws = plot::windows(points);
     let mut found = 0;
     for &(s, e) in &ws {
         match a.flagged.iter().find(|&&i| i >= s && i < e) {

@@ -22,36 +22,29 @@ use libfuzzer_sys::fuzz_target;
 type Det = Detector<2, 4, 4, 4, GaussianGln2<4, 4, 3, 2, 4>>;
 
 const CONFIGS: [DetectorConfig; 4] = [
-    DetectorConfig {
-        warmup: 8,
-        ..DetectorConfig::DEFAULT
-    },
-    DetectorConfig {
-        warmup: 0,
-        smoothing: 1.0,
-        threshold_rate: 1.0,
-        stats_horizon: 1.0,
-        error_horizon: 1.0,
-        cross_horizon: 1.0,
-        calibration: 1.0,
-        learn_clip: f32::INFINITY,
-        std_floor: 0.0,
-        level_weight: 1e6,
-        two_sided: false,
-        ..DetectorConfig::DEFAULT
-    },
-    DetectorConfig {
-        warmup: 3,
-        smoothing: 1e-6,
-        threshold_k: 1e6,
-        sustained_k: 1e-6,
-        threshold_rate: 1e-6,
-        stats_horizon: 1e30,
-        learn_clip: 1e-30,
-        std_floor: 0.999_999,
-        level_weight: 0.0,
-        ..DetectorConfig::DEFAULT
-    },
+    DetectorConfig::DEFAULT.with_warmup(8),
+    DetectorConfig::DEFAULT
+        .with_warmup(0)
+        .with_smoothing(1.0)
+        .with_threshold_rate(1.0)
+        .with_stats_horizon(1.0)
+        .with_error_horizon(1.0)
+        .with_cross_horizon(1.0)
+        .with_calibration(1.0)
+        .with_learn_clip(f32::INFINITY)
+        .with_std_floor(0.0)
+        .with_level_weight(1e6)
+        .with_two_sided(false),
+    DetectorConfig::DEFAULT
+        .with_warmup(3)
+        .with_smoothing(1e-6)
+        .with_threshold_k(1e6)
+        .with_sustained_k(1e-6)
+        .with_threshold_rate(1e-6)
+        .with_stats_horizon(1e30)
+        .with_learn_clip(1e-30)
+        .with_std_floor(0.999_999)
+        .with_level_weight(0.0),
     DetectorConfig::DEFAULT,
 ];
 

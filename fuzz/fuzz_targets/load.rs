@@ -135,10 +135,7 @@ fn load_detector<const CH: usize, const W: usize>(
 }
 
 fn trained_detector(rest: &[u8]) -> D1 {
-    let config = DetectorConfig {
-        warmup: 5,
-        ..DetectorConfig::DEFAULT
-    };
+    let config = DetectorConfig::DEFAULT.with_warmup(5);
     let mut d = D1::with_seed(u64::from(rest.first().copied().unwrap_or(0)), config);
     for (t, w) in rest.chunks(2).take(64).enumerate() {
         match w {

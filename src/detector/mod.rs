@@ -126,6 +126,7 @@
 //! factor outside `[0, 6]`. Nothing changes when
 //! it refuses.
 
+mod builders;
 mod channel;
 pub mod explain;
 #[cfg(feature = "micromath")]
@@ -211,6 +212,7 @@ pub const SENSOR_MODEL_CONFIG: GaussianConfig = GaussianConfig {
 /// except for the signal's rhythm (`warmup`, `threshold_rate`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct DetectorConfig {
     /// Readings learned before any flag is raised; the score is 0 until then.
     pub warmup: u32,
@@ -322,6 +324,7 @@ impl Default for DetectorConfig {
 /// What the detector says about one reading.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct Verdict<const CH: usize> {
     /// The anomaly score (higher is more anomalous; 0 while warming up): for each channel,
     /// the surprise of its prediction and of its level, each standardised by its own running
@@ -357,6 +360,7 @@ pub struct Verdict<const CH: usize> {
 /// of its recent values, see [`DetectorConfig`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Reason {
     /// This reading does not fit: the instant score is above its threshold (spikes, jumps,
     /// sudden changes).
@@ -376,8 +380,9 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// A short lower-case name for logs and displays (`"surprise"`, `"predictability"`,
-    /// `"level"`, `"stuck"`, `"joint"`).
+    /// A one-word name for logs: `surprise`, `predictability`, `level`, `stuck`, `joint`.
+    /// `Reason` is `#[non_exhaustive]`, so code outside the crate matches it with a wildcard
+    /// arm; this names every reason, new ones included.
     pub const fn name(self) -> &'static str {
         match self {
             Reason::Surprise => "surprise",

@@ -113,6 +113,7 @@ impl Gaussian {
 /// defaults, meant for a standardised target.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct GaussianConfig {
     /// Smallest variance of any Gaussian a neuron takes in or puts out. In `[1e-6, sigma2_max)`.
     pub sigma2_min: f32,

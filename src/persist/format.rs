@@ -172,6 +172,9 @@ impl fmt::Display for PersistError {
     }
 }
 
+// `core::error::Error` (Rust 1.81): `std::error::Error` without `std`.
+impl core::error::Error for PersistError {}
+
 #[doc(hidden)] // the format's checksum, public for the storage layer and the tests
 /// CRC-32 as in IEEE 802.3, zlib and PNG (reflected polynomial `0xEDB88320`, initial value and
 /// final XOR `0xFFFFFFFF`), computed a nibble at a time from a 16-entry table (64 bytes of

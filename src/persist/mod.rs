@@ -83,12 +83,27 @@ use format::{CrcSink, Header, header_fields};
 /// Why loading from a [`Source`] failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum LoadError<E> {
     /// Reading failed.
     Read(E),
     /// The bytes are not a valid record for the target.
     Invalid(Error),
 }
+
+/// The source's error is shown with `Debug`: `embedded-storage` and most HAL error types
+/// implement `Debug`, few implement `Display`.
+impl<E: core::fmt::Debug> core::fmt::Display for LoadError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            LoadError::Read(e) => write!(f, "reading the saved bytes failed: {e:?}"),
+            LoadError::Invalid(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Without `std` (`core::error::Error`, Rust 1.81).
+impl<E: core::fmt::Debug> core::error::Error for LoadError<E> {}
 
 impl<E> From<Error> for LoadError<E> {
     fn from(e: Error) -> Self {

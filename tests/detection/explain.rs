@@ -32,11 +32,9 @@ fn readings(t: u32, r: &mut SplitMix64) -> [f32; 2] {
 }
 
 fn config() -> DetectorConfig {
-    DetectorConfig {
-        warmup: 1000,
-        threshold_rate: 1.0 / 500.0,
-        ..DetectorConfig::DEFAULT
-    }
+    DetectorConfig::DEFAULT
+        .with_warmup(1000)
+        .with_threshold_rate(1.0 / 500.0)
 }
 
 /// The explanation agrees with the verdict it was made for: the same expected values, the

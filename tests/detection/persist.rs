@@ -393,16 +393,10 @@ fn a_board_that_resets_continues_bit_for_bit() {
     // one with another seed and configuration) and restores, at every checkpoint: often in
     // the warm-up, then every 250 readings, and at the awkward moments (inside each fault,
     // in a long gap with an empty window, while frozen).
-    let other = DetectorConfig {
-        warmup: 5,
-        two_sided: false,
-        ..DetectorConfig::DEFAULT
-    };
-    let config = DetectorConfig {
-        warmup: 1440,
-        threshold_rate: 1.0 / 1440.0,
-        ..DetectorConfig::DEFAULT
-    };
+    let other = DetectorConfig::DEFAULT.with_warmup(5).with_two_sided(false);
+    let config = DetectorConfig::DEFAULT
+        .with_warmup(1440)
+        .with_threshold_rate(1.0 / 1440.0);
     let mut twin = Det2::with_seed(1, config);
     let mut board = twin.clone();
     let mut r = SplitMix64::new(99);
@@ -522,13 +516,7 @@ fn trained<const CH: usize, const W: usize, M>(n: u32) -> Detector<CH, W, 2, 2, 
 where
     M: GaussianNetwork<2, 2, 1>,
 {
-    let mut d = Detector::<CH, W, 2, 2, M>::with_seed(
-        8,
-        DetectorConfig {
-            warmup: 10,
-            ..DetectorConfig::DEFAULT
-        },
-    );
+    let mut d = Detector::<CH, W, 2, 2, M>::with_seed(8, DetectorConfig::DEFAULT.with_warmup(10));
     let mut r = SplitMix64::new(1);
     for t in 0..n {
         let x: [f32; CH] =

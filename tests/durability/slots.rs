@@ -854,3 +854,45 @@ fn a_checkpoint_of_the_previous_version_loads_and_says_so() {
     assert_eq!((report.version, report.loaded.sequence), (1, 1));
     assert_eq!(e.fingerprint(), old.fingerprint());
 }
+
+/// `StorageError`, `PersistError` and `LoadError` are `core::error::Error`s with messages
+/// that name the problem; the impls need no `std` (`core::error::Error`; the thumb builds of
+/// `.ci/steps/20-reliability.sh` compile them without `std`).
+#[test]
+fn storage_and_persist_errors_are_errors_with_messages() {
+    fn message(e: &dyn core::error::Error) -> String {
+        e.to_string()
+    }
+    let wrong = PersistError::WrongKind {
+        expected: 4,
+        found: 1,
+    };
+    let cases: [(&dyn core::error::Error, &str); 7] = [
+        (&StorageError::Flash(FlashError::Worn), "flash error: Worn"),
+        (
+            &StorageError::<FlashError>::Invalid(Error::Persist(wrong)),
+            "no checkpoint loads: wrong kind of model: expected kind 4, found 1",
+        ),
+        (
+            &StorageError::<FlashError>::NoCheckpoint,
+            "no region holds a valid checkpoint",
+        ),
+        (
+            &StorageError::<FlashError>::Layout("regions overlap"),
+            "bad checkpoint layout: regions overlap",
+        ),
+        (
+            &StorageError::<FlashError>::VerifyFailed,
+            "the checkpoint read back after writing is not valid in any region tried",
+        ),
+        (&wrong, "wrong kind of model: expected kind 4, found 1"),
+        (
+            &gln::persist::LoadError::<FlashError>::Read(FlashError::ReadFailed),
+            "reading the saved bytes failed: ReadFailed",
+        ),
+    ];
+    for (e, text) in cases {
+        assert_eq!(message(e), text);
+        assert!(e.source().is_none());
+    }
+}

@@ -12,13 +12,12 @@ type Tiny = Gln1<2, 2, 1, 2>;
 
 /// The configuration of the pinned models, spelled out so that a change of
 /// `Config::DEFAULT` does not move the bytes.
-const PINNED: Config = Config {
-    eps: 0.01,
-    beta: 5.0,
-    learning_rate: LearningRate::constant(0.01),
-    init: WeightInit::Average,
-    offset_std: 0.05,
-};
+const PINNED: Config = Config::DEFAULT
+    .with_eps(0.01)
+    .with_beta(5.0)
+    .with_learning_rate(LearningRate::constant(0.01))
+    .with_init(WeightInit::Average)
+    .with_offset_std(0.05);
 
 fn tiny_trained() -> Tiny {
     let mut m = Tiny::new(2024, PINNED);
@@ -82,37 +81,36 @@ use gln::detector::{Detector, DetectorConfig};
 use gln::gaussian::{GaussianConfig, GaussianGln1, GaussianGln2, GaussianInput};
 use gln::{Schedule, StepScale};
 
-/// The Gaussian configuration of the pinned models, every field spelled out.
-const PINNED_GAUSSIAN: GaussianConfig = GaussianConfig {
-    sigma2_min: 0.01,
-    sigma2_max: 100.0,
-    beta: 50.0,
-    mean_bound: 100.0,
-    learning_rate: LearningRate {
+/// The Gaussian configuration of the pinned models, every field spelled out (a field added
+/// later takes its `DEFAULT`).
+const PINNED_GAUSSIAN: GaussianConfig = GaussianConfig::DEFAULT
+    .with_variance_bounds(0.01, 100.0)
+    .with_beta(50.0)
+    .with_mean_bound(100.0)
+    .with_learning_rate(LearningRate {
         schedule: Schedule::InverseTime { c: 2.0, max: 0.1 },
         floor: 0.01,
         scale: StepScale::None,
-    },
-    normalized: true,
-    offset_std: 0.05,
-};
+    })
+    .with_normalized(true)
+    .with_offset_std(0.05);
 
-/// The detector configuration of the pinned detector, every field spelled out.
-const PINNED_DETECTOR: DetectorConfig = DetectorConfig {
-    warmup: 20,
-    smoothing: 0.1,
-    threshold_k: 8.0,
-    sustained_k: 5.0,
-    threshold_rate: 0.01,
-    stats_horizon: 500.0,
-    error_horizon: 50.0,
-    cross_horizon: 200.0,
-    learn_clip: 4.0,
-    std_floor: 1e-4,
-    calibration: 100.0,
-    level_weight: 0.5,
-    two_sided: true,
-};
+/// The detector configuration of the pinned detector, every field spelled out (a field added
+/// later takes its `DEFAULT`).
+const PINNED_DETECTOR: DetectorConfig = DetectorConfig::DEFAULT
+    .with_warmup(20)
+    .with_smoothing(0.1)
+    .with_threshold_k(8.0)
+    .with_sustained_k(5.0)
+    .with_threshold_rate(0.01)
+    .with_stats_horizon(500.0)
+    .with_error_horizon(50.0)
+    .with_cross_horizon(200.0)
+    .with_learn_clip(4.0)
+    .with_std_floor(1e-4)
+    .with_calibration(100.0)
+    .with_level_weight(0.5)
+    .with_two_sided(true);
 
 type TinyGaussian = GaussianGln2<2, 2, 2, 1, 2>;
 type TinyDetector = Detector<1, 4, 2, 2, GaussianGln1<2, 2, 1, 2>>;

@@ -19,66 +19,19 @@ use core::mem::size_of;
 use cortex_m_semihosting::hprintln;
 use gln::detector::{Detector, DetectorConfig, Reason};
 use gln::gaussian::GaussianNetwork;
-use gln::selftest::{fault_at, Fault, FaultKind, Machine, CHANNELS, TEMPERATURE, VIBRATION};
+use gln::selftest::{fault_at, Machine, CHANNELS};
 
 use crate::emulated::{calibration, exit, systick};
 use crate::measure;
 
-/// Readings per simulated day (one every two minutes).
-pub const DAY: u32 = 720;
+// The machine's rhythm (`DAY`), noise seed (`SEED`) and injected faults (`FAULTS`), written
+// once for this board example and the host's `examples/machine_log.rs`.
+#[path = "../../../examples/support/machine.rs"]
+mod machine;
+pub use machine::{DAY, FAULTS, SEED};
 
 /// Readings in the stream: six days.
 pub const LEN: usize = 6 * DAY as usize;
-
-/// Seed of the machine's noise.
-pub const SEED: u64 = 0x626f_6172_645f_6d31;
-
-/// The injected faults: a spike, more vibration noise, a level shift, a stuck sensor, a
-/// runaway, vibration without load.
-pub const FAULTS: [Fault; 6] = [
-    Fault {
-        kind: FaultKind::Shift,
-        channel: TEMPERATURE,
-        start: 2 * DAY + 200,
-        len: 1,
-        size: 5.0,
-    },
-    Fault {
-        kind: FaultKind::Noise,
-        channel: VIBRATION,
-        start: 2 * DAY + 500,
-        len: 120,
-        size: 0.3,
-    },
-    Fault {
-        kind: FaultKind::Shift,
-        channel: TEMPERATURE,
-        start: 3 * DAY + 100,
-        len: 180,
-        size: 2.0,
-    },
-    Fault {
-        kind: FaultKind::Stuck,
-        channel: TEMPERATURE,
-        start: 3 * DAY + 500,
-        len: 120,
-        size: 0.0,
-    },
-    Fault {
-        kind: FaultKind::Drift,
-        channel: TEMPERATURE,
-        start: 4 * DAY + 300,
-        len: 150,
-        size: 0.1,
-    },
-    Fault {
-        kind: FaultKind::Decouple,
-        channel: VIBRATION,
-        start: 5 * DAY + 500,
-        len: 60,
-        size: 2.3,
-    },
-];
 
 /// The stream, computed at compile time: `[temperature °C, vibration mm/s]` per reading,
 /// in flash (`LEN · 8` bytes).
@@ -95,11 +48,9 @@ pub static READINGS: [[f32; CHANNELS]; LEN] = {
 
 /// The detector's settings: the defaults with the machine's rhythm (a warm-up of two days,
 /// thresholds that remember about a day).
-pub const CONFIG: DetectorConfig = DetectorConfig {
-    warmup: 2 * DAY,
-    threshold_rate: 1.0 / DAY as f32,
-    ..DetectorConfig::DEFAULT
-};
+pub const CONFIG: DetectorConfig = DetectorConfig::DEFAULT
+    .with_warmup(2 * DAY)
+    .with_threshold_rate(1.0 / DAY as f32);
 
 /// Seed of the detector's models.
 pub const MODEL_SEED: u64 = 1;

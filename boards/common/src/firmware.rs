@@ -7,7 +7,7 @@
 pub mod embassy;
 
 use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
-use gln::detector::{Detector, Reason, Verdict};
+use gln::detector::{Detector, Verdict};
 use gln::gaussian::GaussianNetwork;
 use gln::storage::{Slots, StorageError};
 use gln::{Error, Persist};
@@ -28,7 +28,7 @@ pub fn log_verdict<const CH: usize>(
     match v.reason {
         Some(reason) => defmt::warn!(
             "ANOMALY {=str} on {=str}: {} (expected {} +- {}), score {}",
-            reason_name(reason),
+            reason.name(),
             names[c],
             x[c],
             e.mean,
@@ -45,10 +45,6 @@ pub fn log_verdict<const CH: usize>(
             if v.warming_up { " (warming up)" } else { "" }
         ),
     }
-}
-
-fn reason_name(r: Reason) -> &'static str {
-    r.name()
 }
 
 /// Restores `det` from the newest checkpoint in `slots`, staged in `scratch` (a second

@@ -34,11 +34,9 @@ pub type TemperatureDetector = Detector<1, 8, 8, 8, SmallSensorModel>;
 /// A detector configuration for a sensor read about once a second: a warm-up of 10 minutes
 /// and thresholds that remember about 10 minutes of scores. Adjust both to the rhythm of
 /// what is measured (a day for a room, a cycle for a machine).
-pub const MONITOR_CONFIG: DetectorConfig = DetectorConfig {
-    warmup: 600,
-    threshold_rate: 1.0 / 600.0,
-    ..DetectorConfig::DEFAULT
-};
+pub const MONITOR_CONFIG: DetectorConfig = DetectorConfig::DEFAULT
+    .with_warmup(600)
+    .with_threshold_rate(1.0 / 600.0);
 
 /// Why a poll gave no verdict.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -23,11 +23,9 @@ fn room(i: u32) -> f32 {
 }
 
 fn config() -> DetectorConfig {
-    DetectorConfig {
-        warmup: 400,
-        threshold_rate: 1.0 / 200.0,
-        ..DetectorConfig::DEFAULT
-    }
+    DetectorConfig::DEFAULT
+        .with_warmup(400)
+        .with_threshold_rate(1.0 / 200.0)
 }
 
 #[test]

@@ -1,11 +1,16 @@
-//! BBC micro:bit v2 (nRF52833): the on-board LSM303AGR accelerometer read over I2C at 50 Hz
-//! through its embedded-hal 1.0 driver (`lsm303agr`), turned into two channels with
-//! `micromath` vectors (`F32x3`), the acceleration's magnitude (g) and its jerk (the length
-//! of the change between two readings, g/s), fed to a streaming anomaly detector in a `static`
-//! (built at compile time). Flagged readings are logged with defmt as they happen, and one
-//! verdict every [`STATUS_EVERY`] readings: a knock, a drop, a vibration that was not there
-//! while the detector learned what normal looks like (the first [`WARMUP`] readings, a
-//! minute), show up as anomalies.
+//! BBC micro:bit v2 (nRF52833): the on-board LSM303AGR read over I2C at 50 Hz through its
+//! embedded-hal 1.0 driver (`lsm303agr`), with two streaming anomaly detectors in `static`s
+//! (built at compile time):
+//! - the accelerometer, turned into two channels with `micromath` vectors (`F32x3`): the
+//!   acceleration's magnitude (g) and its jerk (the length of the change between two
+//!   readings, g/s). A knock, a drop, a vibration that was not there while the detector
+//!   learned what normal looks like show up as anomalies;
+//! - the magnetometer's three axes (µT), fed as one `F32x3` with gln's `micromath` feature
+//!   (`Detector::update_vector`, channels x, y, z). A magnet or a motor brought near, or the
+//!   board turned from where it sat, show up as anomalies.
+//!
+//! Flagged readings are logged with defmt as they happen, and one verdict of each detector
+//! every [`STATUS_EVERY`] readings; both learn for the first [`WARMUP`] readings (a minute).
 //!
 //! `cargo run --release` with the micro:bit on USB (`probe-rs run --chip nRF52833_xxAA`); CI
 //! only builds it.
@@ -15,7 +20,7 @@
 use board_common::firmware::log_verdict;
 use embedded_hal::delay::DelayNs;
 use gln::detector::{Detector, DetectorConfig, SmallSensorModel, SENSOR_MODEL_CONFIG};
-use lsm303agr::{AccelMode, AccelOutputDataRate, Lsm303agr};
+use lsm303agr::{AccelMode, AccelOutputDataRate, Lsm303agr, MagMode, MagOutputDataRate};
 use micromath::vector::{F32x3, Vector};
 use nrf52833_hal::gpio::p0;
 use nrf52833_hal::{pac, twim, Timer, Twim};
@@ -24,6 +29,8 @@ use {defmt_rtt as _, panic_probe as _};
 
 /// Two channels (magnitude, jerk), the small model: about 5 KiB.
 type Det = Detector<2, 8, 8, 8, SmallSensorModel>;
+/// The magnetic field's three axes, the small model.
+type FieldDet = Detector<3, 8, 8, 8, SmallSensorModel>;
 
 /// Readings per second (the accelerometer's output data rate).
 const RATE_HZ: f32 = 50.0;
@@ -33,11 +40,9 @@ const WARMUP: u32 = 3000;
 const STATUS_EVERY: u32 = 500;
 
 /// The defaults, with a warm-up of a minute and thresholds that remember about a minute.
-const CONFIG: DetectorConfig = DetectorConfig {
-    warmup: WARMUP,
-    threshold_rate: 1.0 / WARMUP as f32,
-    ..DetectorConfig::DEFAULT
-};
+const CONFIG: DetectorConfig = DetectorConfig::DEFAULT
+    .with_warmup(WARMUP)
+    .with_threshold_rate(1.0 / WARMUP as f32);
 
 static DETECTOR: ConstStaticCell<Det> = ConstStaticCell::new(Det::new(
     [
@@ -47,8 +52,26 @@ static DETECTOR: ConstStaticCell<Det> = ConstStaticCell::new(Det::new(
     CONFIG,
 ));
 
+static FIELD: ConstStaticCell<FieldDet> = ConstStaticCell::new(FieldDet::new(
+    [
+        SmallSensorModel::new(3, SENSOR_MODEL_CONFIG),
+        SmallSensorModel::new(4, SENSOR_MODEL_CONFIG),
+        SmallSensorModel::new(5, SENSOR_MODEL_CONFIG),
+    ],
+    CONFIG,
+));
+
 /// Milli-g to a vector in g.
 fn in_g((x, y, z): (i32, i32, i32)) -> F32x3 {
+    F32x3 {
+        x: x as f32 / 1000.0,
+        y: y as f32 / 1000.0,
+        z: z as f32 / 1000.0,
+    }
+}
+
+/// Nanotesla to a vector in µT.
+fn in_ut((x, y, z): (i32, i32, i32)) -> F32x3 {
     F32x3 {
         x: x as f32 / 1000.0,
         y: y as f32 / 1000.0,
@@ -78,13 +101,20 @@ fn main() -> ! {
     let setup = imu.init().and_then(|()| {
         imu.set_accel_mode_and_odr(&mut delay, AccelMode::Normal, AccelOutputDataRate::Hz50)
     });
+    let setup = setup.and_then(|()| {
+        imu.set_mag_mode_and_odr(&mut delay, MagMode::HighResolution, MagOutputDataRate::Hz50)
+    });
     if let Err(e) = setup {
         defmt::panic!("LSM303AGR setup failed: {}", defmt::Debug2Format(&e));
     }
-    let det = DETECTOR.take();
+    let Ok(mut imu) = imu.into_mag_continuous() else {
+        defmt::panic!("LSM303AGR: the magnetometer did not enter continuous mode");
+    };
+    let (det, field) = (DETECTOR.take(), FIELD.take());
     defmt::info!(
-        "detector {=usize} bytes; learning for {=u32} readings",
+        "detectors {=usize} + {=usize} bytes; learning for {=u32} readings",
         core::mem::size_of::<Det>(),
+        core::mem::size_of::<FieldDet>(),
         WARMUP
     );
     let mut last: Option<F32x3> = None;
@@ -112,8 +142,24 @@ fn main() -> ! {
         last = Some(a);
         let x = [norm(a), jerk];
         let v = det.update(&x);
-        if t.is_multiple_of(STATUS_EVERY) || v.as_ref().is_ok_and(|v| v.anomaly) || v.is_err() {
+        let status = t.is_multiple_of(STATUS_EVERY);
+        if status || v.as_ref().is_ok_and(|v| v.anomaly) || v.is_err() {
             log_verdict(&["magnitude", "jerk"], &x, &v);
+        }
+        // The magnetometer runs at the same rate: a field reading per acceleration reading.
+        match imu.mag_status() {
+            Ok(s) if s.xyz_new_data() => match imu.magnetic_field() {
+                Ok(b) => {
+                    let b = in_ut(b.xyz_nt());
+                    let v = field.update_vector(b);
+                    if status || v.as_ref().is_ok_and(|v| v.anomaly) || v.is_err() {
+                        log_verdict(&["field x", "field y", "field z"], &[b.x, b.y, b.z], &v);
+                    }
+                }
+                Err(_) => field.missing(),
+            },
+            Ok(_) => {}
+            Err(_) => field.missing(),
         }
         t = t.wrapping_add(1);
     }

@@ -1,6 +1,7 @@
-//! The replay's SVG (`plotters`, SVG backend only): one panel per channel (the reading, the
-//! detector's expected value and its ±2σ band, the flags, the labelled windows), then the
-//! score panel (the smoothed score, the instant score and its adaptive threshold, the flags).
+//! The detector's plot, shared by `examples/replay` and `examples/evaluate.rs` (`plotters`,
+//! SVG backend only): one panel per channel (the reading, the detector's expected value and
+//! its ±2σ band, the flags, the labelled windows), then the score panel (the smoothed score,
+//! the instant score and its adaptive threshold, the flags).
 
 use std::error::Error;
 use std::ops::Range;
@@ -9,14 +10,12 @@ use gln::detector::Verdict;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use crate::log::Outcome;
-
 /// One replayed row, as the plot needs it.
 pub struct Point<const CH: usize> {
     /// The readings of the row.
     pub values: [f32; CH],
-    /// What the detector said.
-    pub outcome: Outcome<CH>,
+    /// What the detector said (`None`: a dropped or rejected reading).
+    pub verdict: Option<Verdict<CH>>,
     /// Inside a labelled window.
     pub label: bool,
 }
@@ -57,10 +56,27 @@ pub fn draw<const CH: usize>(
 }
 
 fn verdict<const CH: usize>(p: &Point<CH>) -> Option<&Verdict<CH>> {
-    match &p.outcome {
-        Outcome::Verdict(v) => Some(v),
-        _ => None,
+    p.verdict.as_ref()
+}
+
+/// Labelled windows as `(first row, end row)`.
+pub fn windows<const CH: usize>(points: &[Point<CH>]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, p) in points.iter().enumerate() {
+        match (p.label, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
     }
+    if let Some(s) = start {
+        out.push((s, points.len()));
+    }
+    out
 }
 
 /// The y range of channel `c`: its readings, padded by a tenth.
@@ -80,12 +96,12 @@ fn value_range<const CH: usize>(c: usize, points: &[Point<CH>]) -> Range<f64> {
 }
 
 /// Shades the labelled windows over the whole height `y`.
-fn windows<const CH: usize>(
+fn shade_windows<const CH: usize>(
     chart: &mut Chart<'_, '_>,
     y: &Range<f64>,
     points: &[Point<CH>],
 ) -> Result<(), Box<dyn Error>> {
-    let spans = crate::windows(points);
+    let spans = windows(points);
     let style = LABEL.mix(0.35).filled();
     chart
         .draw_series(
@@ -98,11 +114,15 @@ fn windows<const CH: usize>(
     Ok(())
 }
 
-/// Runs of consecutive rows with a verdict, as `(index, verdict)` lists.
-fn runs<const CH: usize>(points: &[Point<CH>]) -> Vec<Vec<(usize, &Verdict<CH>)>> {
+/// Runs of consecutive rows with a verdict that `keep` accepts, as `(index, verdict)` lists
+/// (a line is not drawn across a gap).
+fn runs<const CH: usize>(
+    points: &[Point<CH>],
+    keep: fn(&Verdict<CH>) -> bool,
+) -> Vec<Vec<(usize, &Verdict<CH>)>> {
     let mut out: Vec<Vec<_>> = vec![Vec::new()];
     for (i, p) in points.iter().enumerate() {
-        match verdict(p) {
+        match verdict(p).filter(|v| keep(v)) {
             Some(v) => out.last_mut().into_iter().for_each(|r| r.push((i, v))),
             None => out.push(Vec::new()),
         }
@@ -134,9 +154,9 @@ fn channel<const CH: usize>(
         .disable_mesh()
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()?;
-    windows(&mut chart, &y, points)?;
+    shade_windows(&mut chart, &y, points)?;
     let band = BAND.mix(0.35).filled();
-    for (k, run) in runs(points).iter().enumerate() {
+    for (k, run) in runs(points, |_| true).iter().enumerate() {
         let mean = |v: &Verdict<CH>| f64::from(v.expected[c].mean);
         let sd = |v: &Verdict<CH>| 2.0 * f64::from(v.expected[c].variance).sqrt();
         let upper = run
@@ -226,17 +246,16 @@ fn score<const CH: usize>(
         .x_desc("row")
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()?;
-    windows(&mut chart, &y, points)?;
+    shade_windows(&mut chart, &y, points)?;
     let series: [Series<CH>; 3] = [
         ("instant score", INSTANT, |v| v.instant),
         ("instant threshold", THRESHOLD, |v| v.instant_threshold),
         ("score", EXPECTED, |v| v.score),
     ];
     for (name, color, get) in series {
-        for (k, run) in runs(points).iter().enumerate() {
+        for (k, run) in runs(points, |v| !v.warming_up).iter().enumerate() {
             let s = chart.draw_series(LineSeries::new(
                 run.iter()
-                    .filter(|(_, v)| !v.warming_up)
                     .map(|(i, v)| (*i as f64, clamp(f64::from(get(v)), &y))),
                 color.stroke_width(1),
             ))?;

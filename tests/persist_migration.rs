@@ -225,3 +225,52 @@ fn a_version_beyond_the_current_one_is_refused_by_name() {
     }
     assert_eq!(saved(&t), before);
 }
+
+/// A two-channel detector's version 1 record, written by the version 1 build (commit
+/// 3747371, `Detector<2, 3, 2, 2, GaussianGln1<2, 2, 1, 2>>` with seed 8, `warmup` 10, 60
+/// readings of two noisy sines): version 2 added the joint view after its models.
+const PAIR_V1: &str = include_str!("frozen/detector-pair-v1.hex");
+
+type Pair = Detector<2, 3, 2, 2, GaussianGln1<2, 2, 1, 2>>;
+
+#[test]
+fn a_two_channel_version_1_record_migrates_every_field_and_an_empty_joint_view() {
+    let v1 = unhex(PAIR_V1);
+    assert_eq!(saved_version(&v1), Some(1));
+    let mut d = Pair::with_seed(3, DetectorConfig::DEFAULT);
+    d.load(&v1).unwrap();
+    assert_eq!(d.readings(), 60);
+    // Saved again (version 2): the version 1 record plus an empty joint view. Cut the joint
+    // section, write version 1 and its length back and re-seal: the version 1 bytes exactly,
+    // so the migration kept every field it read.
+    let mut v2 = vec![0u8; Pair::SAVED_BYTES];
+    d.save(&mut v2).unwrap();
+    assert_eq!(saved_version(&v2), Some(2));
+    let joint = 12 + 24 + 2 * (8 + 64 * 4);
+    assert_eq!(v2.len(), v1.len() + joint);
+    assert!(
+        v2[v1.len() - 4..v2.len() - 4].iter().all(|&b| b == 0),
+        "joint view not empty"
+    );
+    let mut back = v2[..v1.len() - 4].to_vec();
+    back[4..6].copy_from_slice(&1u16.to_le_bytes());
+    back[8..12].copy_from_slice(&(v1.len() as u32).to_le_bytes());
+    let crc = crc32(&back);
+    back.extend_from_slice(&crc.to_le_bytes());
+    assert_eq!(back, v1);
+    // It carries on; the joint view fills from the readings that follow.
+    let mut r = gln::rng::SplitMix64::new(2);
+    let v: Vec<_> = (60..200u32)
+        .map(|t| {
+            let x: [f32; 2] = core::array::from_fn(|c| {
+                (t as f32 * 0.3).sin() * (c as f32 + 1.0) + r.next_normal()
+            });
+            d.update(&x).unwrap()
+        })
+        .collect();
+    assert!(v.iter().all(|v| v.score.is_finite()));
+    assert!(
+        v.iter().any(|v| v.joint != 0.0),
+        "the joint view did not start"
+    );
+}

@@ -109,78 +109,6 @@ macro_rules! vmla_rows16 {
     };
 }
 
-/// The first row of a 16-wide gating block: 16 plane values (advancing `{p}`) times `$z`,
-/// the products in `s0..s15` (each sum starts from its first product).
-macro_rules! vmul_rows16 {
-    ($z:literal) => {
-        concat!(
-            "vldmia {p}!, {{s16-s23}}\n",
-            "vmul.f32 s0, s16, ", $z, "\n",
-            "vmul.f32 s1, s17, ", $z, "\n",
-            "vmul.f32 s2, s18, ", $z, "\n",
-            "vmul.f32 s3, s19, ", $z, "\n",
-            "vmul.f32 s4, s20, ", $z, "\n",
-            "vmul.f32 s5, s21, ", $z, "\n",
-            "vmul.f32 s6, s22, ", $z, "\n",
-            "vmul.f32 s7, s23, ", $z, "\n",
-            "vldmia {p}!, {{s16-s23}}\n",
-            "vmul.f32 s8, s16, ", $z, "\n",
-            "vmul.f32 s9, s17, ", $z, "\n",
-            "vmul.f32 s10, s18, ", $z, "\n",
-            "vmul.f32 s11, s19, ", $z, "\n",
-            "vmul.f32 s12, s20, ", $z, "\n",
-            "vmul.f32 s13, s21, ", $z, "\n",
-            "vmul.f32 s14, s22, ", $z, "\n",
-            "vmul.f32 s15, s23, ", $z,
-        )
-    };
-}
-
-/// Seven more rows of a 16-wide gating block, times `s25` .. `s31` (each row's block is
-/// `{skip}` bytes after the end of the previous one).
-macro_rules! vmla_rows16_s25_s31 {
-    () => {
-        concat!(
-            "add {p}, {p}, {skip}\n", vmla_rows16!("s25"), "\n",
-            "add {p}, {p}, {skip}\n", vmla_rows16!("s26"), "\n",
-            "add {p}, {p}, {skip}\n", vmla_rows16!("s27"), "\n",
-            "add {p}, {p}, {skip}\n", vmla_rows16!("s28"), "\n",
-            "add {p}, {p}, {skip}\n", vmla_rows16!("s29"), "\n",
-            "add {p}, {p}, {skip}\n", vmla_rows16!("s30"), "\n",
-            "add {p}, {p}, {skip}\n", vmla_rows16!("s31"), "\n",
-            "add {p}, {p}, {skip}",
-        )
-    };
-}
-
-/// The comparisons of a 16-wide gating block: the 16 offsets at `{o}`, bit `b` of `{k}` set
-/// if `s_b > o_b`; then FPSCR restored from `{f}`.
-macro_rules! compare16 {
-    () => {
-        concat!(
-            "vldmia {o}, {{s16-s31}}\n",
-            "movs {k}, #0\n",
-            gt_bit!("s0", "s16", "1"), "\n",
-            gt_bit!("s1", "s17", "2"), "\n",
-            gt_bit!("s2", "s18", "4"), "\n",
-            gt_bit!("s3", "s19", "8"), "\n",
-            gt_bit!("s4", "s20", "16"), "\n",
-            gt_bit!("s5", "s21", "32"), "\n",
-            gt_bit!("s6", "s22", "64"), "\n",
-            gt_bit!("s7", "s23", "128"), "\n",
-            gt_bit!("s8", "s24", "256"), "\n",
-            gt_bit!("s9", "s25", "512"), "\n",
-            gt_bit!("s10", "s26", "1024"), "\n",
-            gt_bit!("s11", "s27", "2048"), "\n",
-            gt_bit!("s12", "s28", "4096"), "\n",
-            gt_bit!("s13", "s29", "8192"), "\n",
-            gt_bit!("s14", "s30", "16384"), "\n",
-            gt_bit!("s15", "s31", "32768"), "\n",
-            "vmsr fpscr, {f}",
-        )
-    };
-}
-
 /// Floats per chunk of [`dot`] (the crate's `math::LANES`).
 const LANES: usize = 16;
 
@@ -419,10 +347,6 @@ pub(crate) fn sub_scaled(w: &mut [f32], x: &[f32], g: f32) -> Option<()> {
 /// `planes[j · stride + start ..]` and `o` the `width` offsets at `offsets[start ..]` (the
 /// layout of `gate::Gates`). `None` for another width, a slice too short, or an empty `z`.
 ///
-/// Width 16 with `D` a multiple of 8 (the reference shape's 16) loads `z` eight values at a
-/// time into `s24..s31` and runs eight rows per loop pass: 3.4 instructions of overhead per
-/// row of 16 products instead of 4.5 (one `z` load per two rows, a loop pass per two).
-///
 /// Each sum runs over `j` in increasing order like the portable code, but starts from its
 /// first product (`vmul`) instead of `0.0 +` it: the sums are then equal except possibly in
 /// the sign of a zero, and `>` does not see that sign, so the bits are the same.
@@ -452,47 +376,29 @@ pub(crate) fn gate_block(
     // `stride` floats apart) is inside it; `z` holds exactly `d` floats and `offs` `width`.
     // Reads only, four bytes aligned; no stack; every register written is declared.
     match width {
-        // SAFETY: as above (16 floats per row; `z` eight values per load, so `d` is a
-        // multiple of 8: `d / 8` loads of 8 read exactly `z`).
-        16 if d.is_multiple_of(8) => unsafe {
-            asm!(
-                "vmrs {f}, fpscr",
-                "vldmia {z}!, {{s24-s31}}",
-                vmul_rows16!("s24"),
-                vmla_rows16_s25_s31!(),
-                "subs {n}, {n}, #1",
-                "beq 3f",
-                "2:",
-                "vldmia {z}!, {{s24-s31}}",
-                vmla_rows16!("s24"),
-                vmla_rows16_s25_s31!(),
-                "subs {n}, {n}, #1",
-                "bne 2b",
-                "3:",
-                compare16!(),
-                p = inout(reg) p => _,
-                z = inout(reg) z => _,
-                n = inout(reg) d / 8 => _,
-                o = in(reg) o,
-                skip = in(reg) skip,
-                k = out(reg) mask,
-                f = out(reg) _,
-                out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
-                out("s6") _, out("s7") _, out("s8") _, out("s9") _, out("s10") _,
-                out("s11") _, out("s12") _, out("s13") _, out("s14") _, out("s15") _,
-                out("s16") _, out("s17") _, out("s18") _, out("s19") _, out("s20") _,
-                out("s21") _, out("s22") _, out("s23") _, out("s24") _, out("s25") _,
-                out("s26") _, out("s27") _, out("s28") _, out("s29") _, out("s30") _,
-                out("s31") _,
-                options(nostack, readonly),
-            );
-        },
         // SAFETY: as above (16 floats per row).
         16 => unsafe {
             asm!(
                 "vmrs {f}, fpscr",
                 "vldmia {z}!, {{s24}}",
-                vmul_rows16!("s24"),
+                "vldmia {p}!, {{s16-s23}}",
+                "vmul.f32 s0, s16, s24",
+                "vmul.f32 s1, s17, s24",
+                "vmul.f32 s2, s18, s24",
+                "vmul.f32 s3, s19, s24",
+                "vmul.f32 s4, s20, s24",
+                "vmul.f32 s5, s21, s24",
+                "vmul.f32 s6, s22, s24",
+                "vmul.f32 s7, s23, s24",
+                "vldmia {p}!, {{s16-s23}}",
+                "vmul.f32 s8, s16, s24",
+                "vmul.f32 s9, s17, s24",
+                "vmul.f32 s10, s18, s24",
+                "vmul.f32 s11, s19, s24",
+                "vmul.f32 s12, s20, s24",
+                "vmul.f32 s13, s21, s24",
+                "vmul.f32 s14, s22, s24",
+                "vmul.f32 s15, s23, s24",
                 // The other rows two at a time (two `z_j` per load), then the odd one.
                 "lsrs {n}, {d}, #1",
                 "beq 4f",
@@ -511,7 +417,25 @@ pub(crate) fn gate_block(
                 "vldmia {z}!, {{s24}}",
                 vmla_rows16!("s24"),
                 "3:",
-                compare16!(),
+                "vldmia {o}, {{s16-s31}}",
+                "movs {k}, #0",
+                gt_bit!("s0", "s16", "1"),
+                gt_bit!("s1", "s17", "2"),
+                gt_bit!("s2", "s18", "4"),
+                gt_bit!("s3", "s19", "8"),
+                gt_bit!("s4", "s20", "16"),
+                gt_bit!("s5", "s21", "32"),
+                gt_bit!("s6", "s22", "64"),
+                gt_bit!("s7", "s23", "128"),
+                gt_bit!("s8", "s24", "256"),
+                gt_bit!("s9", "s25", "512"),
+                gt_bit!("s10", "s26", "1024"),
+                gt_bit!("s11", "s27", "2048"),
+                gt_bit!("s12", "s28", "4096"),
+                gt_bit!("s13", "s29", "8192"),
+                gt_bit!("s14", "s30", "16384"),
+                gt_bit!("s15", "s31", "32768"),
+                "vmsr fpscr, {f}",
                 p = inout(reg) p => _,
                 z = inout(reg) z => _,
                 d = in(reg) rest,

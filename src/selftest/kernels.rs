@@ -233,8 +233,6 @@ mod on_target {
         gates::<3, 12, 2>(&mut rng, report); // 16 + 8; 1 pair
         gates::<4, 1, 4>(&mut rng, report); // 4
         gates::<2, 9, 2>(&mut rng, report); // 16 + 2 portable; 0 pairs + 1 row
-        gates::<8, 4, 4>(&mut rng, report); // 16, eight side-information values per load
-        gates::<16, 5, 4>(&mut rng, report); // 16 + 4; two loads of eight (the loop)
     }
 
     #[inline(never)]

@@ -518,9 +518,18 @@ mod tests {
             f32::MIN,
         ];
         for bound in [0.0f32, 1e-40, 0.5, logit(0.99), 4.6, 1e30, f32::INFINITY] {
-            let near = [bound, -bound, f32::from_bits(bound.to_bits().wrapping_add(1))];
+            let near = [
+                bound,
+                -bound,
+                f32::from_bits(bound.to_bits().wrapping_add(1)),
+            ];
             let random = (0..2000).map(|_| f32::from_bits(rng.next_u64() as u32));
-            for v in special.into_iter().chain(near).chain(near.map(|v| -v)).chain(random) {
+            for v in special
+                .into_iter()
+                .chain(near)
+                .chain(near.map(|v| -v))
+                .chain(random)
+            {
                 let want = clamp(v, -bound, bound);
                 let got = clip_symmetric(v, bound);
                 if v.is_nan() {

@@ -26,9 +26,15 @@ pub fn ln(x: f32) -> f32 {
     libm::logf(x)
 }
 
-/// Square root (libm `sqrtf`; correctly rounded, so equal to the hardware instruction).
+/// Square root, correctly rounded (IEEE 754 requires it), so every implementation gives the
+/// same bits: libm `sqrtf` without `std`; with `std`, the compiler's own `sqrt`, which is the
+/// hardware instruction and, unlike the libm call, vectorises (4 roots per `sqrtps` on
+/// x86-64: the standardiser's transform is one such loop).
 #[inline]
 pub fn sqrt(x: f32) -> f32 {
+    #[cfg(any(test, feature = "std"))]
+    return x.sqrt();
+    #[cfg(not(any(test, feature = "std")))]
     libm::sqrtf(x)
 }
 
@@ -88,6 +94,21 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     dot_portable(a, b)
 }
 
+/// [`dot`]'s halving tree over its partial sums.
+#[inline(always)]
+fn halve(mut s: [f32; LANES]) -> f32 {
+    let mut half = LANES / 2;
+    while half > 0 {
+        let (lo, hi) = s.split_at_mut(half);
+        for (l, h) in lo.iter_mut().zip(hi.iter()) {
+            *l += *h;
+        }
+        half /= 2;
+    }
+    let [s0, ..] = s;
+    s0
+}
+
 /// Index of the largest value (the first on ties; 0 for an empty slice). NaN never wins.
 pub fn argmax(p: &[f32]) -> usize {
     let mut best = 0;
@@ -120,16 +141,7 @@ pub(crate) fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     for ((si, xi), yi) in s.iter_mut().zip(ra).zip(rb) {
         *si += xi * yi;
     }
-    let mut half = LANES / 2;
-    while half > 0 {
-        let (lo, hi) = s.split_at_mut(half);
-        for (l, h) in lo.iter_mut().zip(hi.iter()) {
-            *l += *h;
-        }
-        half /= 2;
-    }
-    let [s0, ..] = s;
-    s0
+    halve(s)
 }
 
 /// Square root usable in a `const fn` (Newton's method from an exponent-halving guess).

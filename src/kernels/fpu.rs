@@ -277,10 +277,27 @@ pub(crate) fn sub_scaled(w: &mut [f32], x: &[f32], g: f32) -> Option<()> {
         return None;
     }
     let (wp, xp, g) = (w.as_mut_ptr(), x.as_ptr(), g.to_bits());
-    // SAFETY (both loops): `w` and `x` each hold at least `n` floats; the loop reads `n` from
-    // each and writes `n` to `w` (which this function borrows mutably), four bytes aligned;
-    // no stack; every register written is declared.
-    if n.is_multiple_of(16) {
+    // SAFETY (all three cases): `w` and `x` each hold at least `n` floats; the code reads `n`
+    // from each and writes `n` to `w` (which this function borrows mutably), four bytes
+    // aligned; no stack; every register written is declared.
+    if n == 16 {
+        // SAFETY: as above (the 16 floats in a straight line: no loop counter).
+        unsafe {
+            asm!(
+                "vmov s16, {g}",
+                vmls8!(),
+                vmls8!(),
+                w = inout(reg) wp => _,
+                x = inout(reg) xp => _,
+                g = in(reg) g,
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _, out("s4") _, out("s5") _,
+                out("s6") _, out("s7") _, out("s8") _, out("s9") _, out("s10") _,
+                out("s11") _, out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                out("s16") _,
+                options(nostack),
+            );
+        }
+    } else if n.is_multiple_of(16) {
         // SAFETY: as above (16 floats per iteration).
         unsafe {
             asm!(

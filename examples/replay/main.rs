@@ -152,9 +152,11 @@ fn run<const CH: usize>(args: &Args, text: &str, layout: &Layout) -> Result<(), 
 fn legend() {
     println!("legend: one line per alarm (its first flagged row): row, timestamp, channel,");
     println!("  reason: surprise (this reading does not fit), predictability (hard, or too easy,");
-    println!("  to predict for a while), level (an unusual level for a while), stuck (the same");
-    println!("  value far longer than ever before); the reading, the expected value +- one σ,");
-    println!("  the score; [labelled] if the row is inside a labelled window");
+    println!("  to predict for a while), level (an unusual level for a while, or far outside");
+    println!("  the usual levels), stuck (the same value far longer than ever before), joint");
+    println!("  (the channels together unlike every remembered normal reading); the reading,");
+    println!("  the expected value +- one σ, the score; [labelled] if the row is inside a");
+    println!("  labelled window");
 }
 
 fn reason(r: Option<Reason>) -> &'static str {

@@ -40,8 +40,8 @@ use std::time::Instant;
 const FLOORS: [(&str, f64, f64); 5] = [
     ("NAB realKnownCause", 0.65, 2.0),
     ("NAB artificialWithAnomaly", 0.58, 5.5),
-    ("SKAB valve1, warm-up on anomaly-free", 0.72, 3.5),
-    ("SKAB valve1, no clean warm-up", 0.71, 5.5),
+    ("SKAB valve1, warm-up on anomaly-free", 0.84, 3.5),
+    ("SKAB valve1, no clean warm-up", 0.83, 5.5),
     ("NASA shuttle", 0.91, 2.0),
 ];
 

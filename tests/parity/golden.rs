@@ -206,3 +206,70 @@ fn pinned_gaussian_and_detector_bytes_still_load() {
         assert_eq!(d.update(&[x]).unwrap(), live.update(&[x]).unwrap());
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Integer GLN (kind 5) and standardiser (kind 2): saved bytes pinned as version 1, which
+// must keep loading, with the same predictions.
+
+use gln::quant::{QGln2, QInput};
+
+type TinyQ = QGln2<2, 2, 2, 1, 2>;
+
+fn tiny_quant() -> TinyQ {
+    let mut m = TinyQ::new(31, PINNED);
+    for t in 0..40i16 {
+        let x = QInput::from_side(&[t * 40 - 800, 600 - t * 30]);
+        m.learn(&x, t % 3 == 0);
+    }
+    m
+}
+
+fn tiny_standardizer() -> Standardizer<2> {
+    let mut s = Standardizer::<2>::new(0.5);
+    for t in 0..25u32 {
+        s.update(&[t as f32 * 0.5, 30.0 - (t * t) as f32 * 0.1])
+            .unwrap();
+    }
+    s
+}
+
+/// `tiny_quant()` saved in version 1.
+const TINY_QUANT_V1: &str = concat!(
+    "474c4e6d01000500cc0000000000000002000000020000000200000001000000020000000100000002000000",
+    "01000000000000000000000000000000000000001f0000000000000028000000000000000ad7233c0000a040",
+    "000000000ad7233c0000000000000000000000000000807f01000000cdcc4c3d069159035db0cfdf0000b33e",
+    "0040a43e0020923e00a0a23e0000b13e0080953e00e0b13e0000a53e00009c3e0000a43e0080af3e00c08a3e",
+    "0000993e00e0993e0000693e00a0aa3e00a0aa3e00a0aa3ee832d296",
+);
+/// `tiny_standardizer()` saved in version 1.
+const TINY_STANDARDIZER_V1: &str = concat!(
+    "474c4e6d01000200600000000000000002000000000000000000000000000000000000000000000000000000",
+    "000000000000000000000000000000000000000019000000000000000000003f0000c040686626410080a243",
+    "9cd1fa4522ed9ebd",
+);
+
+#[test]
+fn integer_and_standardizer_bytes_are_pinned_and_load_with_the_same_predictions() {
+    let (q, s) = (tiny_quant(), tiny_standardizer());
+    let mut bq = [0u8; TinyQ::SAVED_BYTES];
+    q.save(&mut bq).unwrap();
+    let mut bs = [0u8; <Standardizer<2>>::SAVED_BYTES];
+    s.save(&mut bs).unwrap();
+    println!("quant\n{}\nstandardizer\n{}", hex(&bq), hex(&bs));
+    assert_eq!(hex(&bq), TINY_QUANT_V1);
+    assert_eq!(hex(&bs), TINY_STANDARDIZER_V1);
+    let q1 = TinyQ::from_bytes(&unhex(TINY_QUANT_V1)).unwrap();
+    assert_eq!(q1, q);
+    for t in 0..20i16 {
+        let x = QInput::from_side(&[t * 97 - 900, 450 - t * 41]);
+        assert_eq!(q1.predict(&x), q.predict(&x));
+    }
+    let s1 = <Standardizer<2>>::from_bytes(&unhex(TINY_STANDARDIZER_V1)).unwrap();
+    for t in 0..20u32 {
+        let raw = [t as f32 * 1.7 - 3.0, 25.0 - t as f32];
+        assert_eq!(
+            s1.transform(&raw).map(|z| z.map(f32::to_bits)),
+            s.transform(&raw).map(|z| z.map(f32::to_bits))
+        );
+    }
+}

@@ -28,7 +28,7 @@ fn first_flag(v: &[Verdict<1>]) -> Option<usize> {
 }
 
 /// Alarm events (flags more than `ALARM_MERGE` readings apart) in `v`.
-fn alarms(v: &[Verdict<1>]) -> usize {
+fn alarms<const CH: usize>(v: &[Verdict<CH>]) -> usize {
     let mut last: Option<usize> = None;
     let mut n = 0;
     for (i, _) in v.iter().enumerate().filter(|(_, v)| v.anomaly) {
@@ -168,7 +168,7 @@ fn two_channels_that_always_moved_together_and_now_disagree_stand_out_in_the_joi
     let clean: Vec<_> = (5000..6000)
         .map(|t| d.update(&rig(t, &mut r)).unwrap())
         .collect();
-    assert_eq!(alarms_of(&clean), 0);
+    assert_eq!(alarms(&clean), 0);
     // From t = 6000 (the cycle at its mean, rising) the second channel mirrors the first:
     // each stays within its usual range (50 ± 5) and moves smoothly, but never together.
     let v: Vec<_> = (6000..6125)
@@ -191,19 +191,6 @@ fn two_channels_that_always_moved_together_and_now_disagree_stand_out_in_the_joi
         score(&v[50..]) > 2.0 * score(&clean),
         "the score did not rise"
     );
-}
-
-/// Alarm events among two-channel verdicts.
-fn alarms_of(v: &[Verdict<2>]) -> usize {
-    let mut last: Option<usize> = None;
-    let mut n = 0;
-    for (i, _) in v.iter().enumerate().filter(|(_, v)| v.anomaly) {
-        if last.is_none_or(|l| i - l > ALARM_MERGE as usize) {
-            n += 1;
-        }
-        last = Some(i);
-    }
-    n
 }
 
 #[test]

@@ -128,6 +128,7 @@
 
 mod builders;
 mod channel;
+mod config;
 pub mod explain;
 #[cfg(feature = "micromath")]
 mod imu;
@@ -135,15 +136,17 @@ mod joint;
 mod persist;
 mod quantile;
 mod score;
+mod step;
+mod verdict;
 
+pub use config::DetectorConfig;
 pub use explain::{ChannelExplanation, DetectorExplanation, Driver, Predictor, Timescale};
 pub use quantile::{StreamingQuantile, Threshold};
+pub use verdict::{Reason, Verdict};
 
 use crate::config::{LearningRate, Schedule, StepScale};
 use crate::error::Error;
-use crate::gaussian::{
-    Gaussian, GaussianConfig, GaussianGln2, GaussianGln3, GaussianInput, GaussianNetwork,
-};
+use crate::gaussian::{Gaussian, GaussianConfig, GaussianGln2, GaussianGln3, GaussianNetwork};
 use crate::hash::Fnv1a;
 use crate::math::{abs, argmax, clamp, exp, sqrt};
 use channel::{Channel, Recent, TEMPORAL, rate};
@@ -151,6 +154,7 @@ use heapless::HistoryBuf;
 use joint::Joint;
 pub use joint::{JOINT_HORIZON, JOINT_LEAK};
 use score::ChannelScore;
+use step::{Predicted, Prepared, Step};
 
 /// Readings learned before the score calibration starts.
 const CAL_START: u64 = 30;
@@ -207,198 +211,6 @@ pub const SENSOR_MODEL_CONFIG: GaussianConfig = GaussianConfig {
     normalized: true,
     offset_std: 0.05,
 };
-
-/// Settings of a [`Detector`]. [`DetectorConfig::DEFAULT`] needs no tuning for a start,
-/// except for the signal's rhythm (`warmup`, `threshold_rate`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub struct DetectorConfig {
-    /// Readings learned before any flag is raised; the score is 0 until then.
-    pub warmup: u32,
-    /// Smoothing of the smoothed components: `s ← s + smoothing · (u − s)` of each calibrated
-    /// surprise `u`, in `(0, 1]` (the instant components are always scored beside them).
-    pub smoothing: f32,
-    /// The instant score's threshold is `median + threshold_k · (q90 − median)` of recent
-    /// instant scores (streaming quantiles). In `(0, 1e6]`.
-    pub threshold_k: f32,
-    /// The same for the (smoothed) score, whose distribution has a much lighter tail. In
-    /// `(0, 1e6]`.
-    pub sustained_k: f32,
-    /// Memory of the thresholds' quantiles: about `1 / threshold_rate` recent values (make it
-    /// cover a cycle of the signal). In `(0, 1]`.
-    pub threshold_rate: f32,
-    /// Memory of each channel's standardisation, in readings.
-    pub stats_horizon: f32,
-    /// Memory of each base predictor's error variance, in readings.
-    pub error_horizon: f32,
-    /// Memory of the cross-channel correlations, in readings.
-    pub cross_horizon: f32,
-    /// Robust learning: the model learns `μ + clip(y − μ, ±learn_clip · σ)` instead of `y`,
-    /// and the predictors' squared errors are limited likewise, so a fault does not teach
-    /// the model that faults are normal. `f32::INFINITY` disables it.
-    pub learn_clip: f32,
-    /// Relative floor of the standardisation scale: at least `std_floor · |mean|`.
-    pub std_floor: f32,
-    /// Memory of the score calibration, in readings: each channel's surprises are
-    /// compared with their own running location and spread over about this many readings.
-    pub calibration: f32,
-    /// Weight of the level components (how unusual the value itself is for the channel)
-    /// against the prediction components (how unexpected it was given the recent past),
-    /// all on one normalised scale. In `[0, 1e6]` (0: no level surprise).
-    pub level_weight: f32,
-    /// Count a prediction surprise far *below* usual (a channel suddenly too predictable:
-    /// stuck, flat, missing its usual movement) as anomalous too.
-    pub two_sided: bool,
-}
-
-impl DetectorConfig {
-    /// The defaults, for any sensor stream: 300 readings of warm-up; every component, the
-    /// level weighted like the prediction (1: all components are on one scale), two-sided,
-    /// calibrated over about 2000 readings and smoothed at 0.05; thresholds
-    /// `median + 8 (q90 − median)` for the instant score and `+ 5 (q90 − median)` for the
-    /// smoothed components, over about 330 values; standardisation over about 10 000
-    /// readings, predictor errors over about 100, correlations over about 1000; robust
-    /// learning at 4 σ; a relative scale floor of 1e-4. The one configuration evaluated on
-    /// every group of `examples/evaluate.rs` (NAB, SKAB, shuttle).
-    pub const DEFAULT: DetectorConfig = DetectorConfig {
-        warmup: 300,
-        smoothing: 0.05,
-        threshold_k: 8.0,
-        sustained_k: 5.0,
-        threshold_rate: 0.003,
-        stats_horizon: 10_000.0,
-        error_horizon: 100.0,
-        cross_horizon: 1000.0,
-        learn_clip: 4.0,
-        std_floor: 1e-4,
-        calibration: 2000.0,
-        level_weight: 1.0,
-        two_sided: true,
-    };
-
-    /// `Ok(())` if every value is in its documented range.
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] naming the first value out of range.
-    pub const fn check(&self) -> Result<(), Error> {
-        if !(self.smoothing > 0.0 && self.smoothing <= 1.0) {
-            return Err(Error::InvalidConfig("smoothing must be in (0, 1]"));
-        }
-        if !(positive(self.threshold_k) && positive(self.sustained_k)) {
-            return Err(Error::InvalidConfig(
-                "threshold_k and sustained_k must be in (0, 1e6]",
-            ));
-        }
-        if !(self.threshold_rate > 0.0 && self.threshold_rate <= 1.0) {
-            return Err(Error::InvalidConfig("threshold_rate must be in (0, 1]"));
-        }
-        if !(horizon(self.stats_horizon)
-            && horizon(self.error_horizon)
-            && horizon(self.cross_horizon)
-            && horizon(self.calibration))
-        {
-            return Err(Error::InvalidConfig("horizons must be finite and >= 1"));
-        }
-        if !(self.learn_clip > 0.0) {
-            return Err(Error::InvalidConfig("learn_clip must be > 0"));
-        }
-        if !(self.std_floor >= 0.0 && self.std_floor < 1.0) {
-            return Err(Error::InvalidConfig("std_floor must be in [0, 1)"));
-        }
-        // A NaN weight would make every score NaN; beyond 1e6 a score could overflow and
-        // carry an infinity into the thresholds' quantiles.
-        if !(self.level_weight >= 0.0 && self.level_weight <= 1e6) {
-            return Err(Error::InvalidConfig("level_weight must be in [0, 1e6]"));
-        }
-        Ok(())
-    }
-}
-
-impl Default for DetectorConfig {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
-
-/// What the detector says about one reading.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub struct Verdict<const CH: usize> {
-    /// The anomaly score (higher is more anomalous; 0 while warming up): for each channel,
-    /// the surprise of its prediction and of its level, each standardised by its own running
-    /// location and spread and smoothed, summed over channels (see [`DetectorConfig`]).
-    /// This is the value to rank readings by: anomalies that last score as long as they
-    /// last.
-    pub score: f32,
-    /// The same without smoothing: this reading alone (0 while warming up).
-    pub instant: f32,
-    /// This reading's negative log-likelihood under the model, summed over channels (nats).
-    pub nll: f32,
-    /// The threshold the instant score was compared with.
-    pub instant_threshold: f32,
-    /// `true` if the reading is flagged (never while warming up): see `reason`.
-    pub anomaly: bool,
-    /// Why the reading is flagged (`None` if it is not).
-    pub reason: Option<Reason>,
-    /// `true` during the warm-up.
-    pub warming_up: bool,
-    /// The channel behind the flag; when not flagged, the one contributing most to the score.
-    pub channel: usize,
-    /// Each channel's share of the score.
-    pub contributions: [f32; CH],
-    /// The joint view's share of the score: how far this reading, all channels at once,
-    /// lies from the remembered normal readings, in usual upper spreads (0 with one channel
-    /// and while warming up; see [`Reason::Joint`]).
-    pub joint: f32,
-    /// The predicted value of each channel, in its own units (mean and variance).
-    pub expected: [Gaussian; CH],
-}
-
-/// Why a reading is flagged. Each test has its own adaptive threshold (streaming quantiles
-/// of its recent values, see [`DetectorConfig`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum Reason {
-    /// This reading does not fit: the instant score is above its threshold (spikes, jumps,
-    /// sudden changes).
-    Surprise,
-    /// A channel has been unusually hard to predict, or (two-sided) unusually easy, for a
-    /// while: more noise, a changed behaviour, a stuck or flat sensor.
-    Predictability,
-    /// A channel's level has been unusual for a while: drift, overheating, a slow leak.
-    Level,
-    /// A channel has repeated exactly the same value for more than twice its longest normal
-    /// run (plus 10 readings): a stuck sensor or a frozen bus.
-    Stuck,
-    /// The channels together are unlike every remembered normal reading, though each may
-    /// look usual alone: two sensors that always moved together now disagree (the joint
-    /// view, two channels or more).
-    Joint,
-}
-
-impl Reason {
-    /// A one-word name for logs: `surprise`, `predictability`, `level`, `stuck`, `joint`.
-    /// `Reason` is `#[non_exhaustive]`, so code outside the crate matches it with a wildcard
-    /// arm; this names every reason, new ones included.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Reason::Surprise => "surprise",
-            Reason::Predictability => "predictability",
-            Reason::Level => "level",
-            Reason::Stuck => "stuck",
-            Reason::Joint => "joint",
-        }
-    }
-}
-
-impl core::fmt::Display for Reason {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// A streaming anomaly detector over `CH` channels with a window of `W` readings and one
 /// model `M` per channel (side information `D`, base Gaussians `B`; see the module docs).
@@ -1115,131 +927,6 @@ where
     }
 }
 
-/// One channel's step through a reading, prepared: its scale, standardised value, model
-/// input (side information, base means and variances) and its own base predictions (raw
-/// units, which its error variances learn from).
-#[derive(Clone, Copy, Debug)]
-struct Prepared<const D: usize, const B: usize> {
-    scale: f32,
-    z: f32,
-    side: [f32; D],
-    means: [f32; B],
-    vars: [f32; B],
-    experts: [f32; TEMPORAL],
-}
-
-impl<const D: usize, const B: usize> Prepared<D, B> {
-    const NONE: Self = Self {
-        scale: 1.0,
-        z: 0.0,
-        side: [0.0; D],
-        means: [0.0; B],
-        vars: [0.0; B],
-        experts: [0.0; TEMPORAL],
-    };
-
-    fn input(&self) -> Option<GaussianInput<'_, D, B>> {
-        // Cannot fail: every value is finite or a `+∞` variance.
-        GaussianInput::with_variances(&self.side, &self.means, &self.vars).ok()
-    }
-
-    /// The channel's prediction (before learning, which it does unless `learn` is false,
-    /// robustly at `clip` σ), its NLL and the expected value in raw units. `None` if the
-    /// input cannot be built (it always can).
-    fn predict<M: GaussianNetwork<D, B, 1>>(
-        &self,
-        model: &mut M,
-        ch: &Channel,
-        learn: bool,
-        clip: f32,
-    ) -> Option<Predicted> {
-        let input = self.input()?;
-        let zc = self.z;
-        let [p] = if learn {
-            match model.learn_with(&input, &mut |_, p| robust_target(zc, p, clip)) {
-                Ok(before) => before,
-                // Cannot happen: the target is finite. Score without learning.
-                Err(_) => model.predict_all(&input),
-            }
-        } else {
-            model.predict_all(&input)
-        };
-        let s = self.scale;
-        Some(Predicted {
-            nll: p.nll(zc),
-            expected: Gaussian {
-                mean: ch.mean() + p.mean * s,
-                variance: p.variance * s * s,
-            },
-        })
-    }
-}
-
-/// One channel's prediction of a reading: its NLL (nats) and the expected value.
-#[derive(Clone, Copy, Debug)]
-struct Predicted {
-    nll: f32,
-    expected: Gaussian,
-}
-
-impl Predicted {
-    const NONE: Self = Self {
-        nll: 0.0,
-        expected: Gaussian {
-            mean: 0.0,
-            variance: 1.0,
-        },
-    };
-}
-
-/// One channel's step through a reading: prepared, predicted, scored (its calibrated
-/// components, its instant score and its share of the score) and its stuck test; then
-/// learned from and tracked.
-#[derive(Clone, Copy, Debug)]
-struct Step<const D: usize, const B: usize> {
-    prepared: Prepared<D, B>,
-    predicted: Predicted,
-    comps: score::Components,
-    instant: f32,
-    contribution: f32,
-    /// The channel's run of repeated values and whether it is stuck.
-    run: (u32, bool),
-}
-
-impl<const D: usize, const B: usize> Step<D, B> {
-    fn new(prepared: Prepared<D, B>) -> Self {
-        Self {
-            prepared,
-            predicted: Predicted::NONE,
-            comps: score::Components::default(),
-            instant: 0.0,
-            contribution: 0.0,
-            run: (0, false),
-        }
-    }
-
-    /// Predicts (and learns, unless `learn` is false) with the channel's model; a channel
-    /// whose input cannot be built (it always can) keeps [`Predicted::NONE`].
-    fn predict<M: GaussianNetwork<D, B, 1>>(
-        &mut self,
-        model: &mut M,
-        ch: &Channel,
-        learn: bool,
-        clip: f32,
-    ) {
-        if let Some(q) = self.prepared.predict(model, ch, learn, clip) {
-            self.predicted = q;
-        }
-    }
-
-    /// Scores the prediction with the channel's calibration `cs` (`n` readings calibrated).
-    fn score(&mut self, cs: &ChannelScore, n: u32, mix: &score::Mix) {
-        self.comps = cs.components(self.predicted.nll, self.prepared.z, n, mix);
-        self.instant = ChannelScore::instant(&self.comps);
-        self.contribution = cs.value(&self.comps, mix);
-    }
-}
-
 /// The rates every channel learns at for one reading.
 #[derive(Clone, Copy, Debug)]
 struct ChannelRates {
@@ -1251,15 +938,6 @@ struct ChannelRates {
     threshold_rate: f32,
 }
 
-/// A threshold multiplier: beyond `1e6` a threshold could overflow to infinity.
-const fn positive(k: f32) -> bool {
-    k > 0.0 && k <= 1e6
-}
-
-const fn horizon(h: f32) -> bool {
-    h >= 1.0 && h < f32::INFINITY
-}
-
 /// Rejects NaN, infinite and out-of-range readings.
 fn check_reading(x: &[f32]) -> Result<(), Error> {
     crate::error::check_finite(x)?;
@@ -1267,15 +945,6 @@ fn check_reading(x: &[f32]) -> Result<(), Error> {
         Some(index) => Err(Error::Overflow { index }),
         None => Ok(()),
     }
-}
-
-/// `μ + clip(y − μ, ±c σ)`.
-fn robust_target(y: f32, p: &Gaussian, c: f32) -> f32 {
-    if c == f32::INFINITY {
-        return y;
-    }
-    let lim = c * sqrt(p.variance);
-    p.mean + clamp(y - p.mean, -lim, lim)
 }
 
 #[cfg(feature = "defmt")]

@@ -31,6 +31,7 @@ mod plot;
 use alarms::Alarms;
 use anomaly_data::{Stream, roc_auc};
 use gln::detector::{Detector, DetectorConfig, SensorModel, Verdict};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -153,7 +154,20 @@ struct Row {
     name: String,
     auc: f64,
     alarms: Alarms,
+    /// False-alarm events by the reason of their first flag.
+    reasons: Reasons,
     peer: Option<anomaly_data::Peer>,
+}
+
+/// False-alarm events counted by the reason of their first flag.
+type Reasons = BTreeMap<&'static str, usize>;
+
+/// Adds the reasons of the false-alarm events `a` found in run `r` to `into`.
+fn count_reasons<const CH: usize>(a: &Alarms, r: &Run<CH>, into: &mut Reasons) {
+    for &i in &a.event_starts {
+        let reason = r.verdicts.get(i).copied().flatten().and_then(|v| v.reason);
+        *into.entry(reason.map_or("none", |r| r.name())).or_default() += 1;
+    }
 }
 
 fn nab(group: &str, cfg: DetectorConfig, plots: &mut Plots) -> Row {
@@ -162,11 +176,12 @@ fn nab(group: &str, cfg: DetectorConfig, plots: &mut Plots) -> Row {
         "NAB {group} ({} streams with an anomaly window)",
         streams.len()
     );
-    let (mut sum, mut alarms) = (0.0, Alarms::default());
+    let (mut sum, mut alarms, mut reasons) = (0.0, Alarms::default(), Reasons::new());
     for s in &streams {
         let r = run(&mut Det::<1>::with_seed(1, cfg), s);
         let auc = roc_auc(&r.scores, &s.labels).unwrap_or(f64::NAN);
         let a = Alarms::measure(&r.flags, &s.labels, &r.counted);
+        count_reasons(&a, &r, &mut reasons);
         println!("  {:<44} {auc:>7.3} {}", s.name, alarm_cells(&a));
         let title = format!("NAB {group}/{}, AUC {auc:.3}", s.name);
         plots.draw(&format!("nab-{group}-{}", s.name), &title, s, &r);
@@ -177,6 +192,7 @@ fn nab(group: &str, cfg: DetectorConfig, plots: &mut Plots) -> Row {
         name: format!("NAB {group}"),
         auc: sum / streams.len() as f64,
         alarms,
+        reasons,
         peer: anomaly_data::peer(&format!("NAB {group}")),
     }
 }
@@ -188,14 +204,16 @@ fn skab(free: &Stream, runs: &[Stream], cfg: DetectorConfig, warm: bool, plots: 
         run(&mut base, free);
     }
     let (mut scores, mut labels, mut per) = (Vec::new(), Vec::new(), Vec::new());
-    let mut alarms = Alarms::default();
+    let (mut alarms, mut reasons) = (Alarms::default(), Reasons::new());
     for s in runs {
         let r = run(&mut base.clone(), s);
         per.push(roc_auc(&r.scores, &s.labels).unwrap_or(f64::NAN));
         let kind = if warm { "warm" } else { "cold" };
         let title = format!("SKAB valve1/{} ({kind} start)", s.name);
         plots.draw(&format!("skab-valve1-{kind}-{}", s.name), &title, s, &r);
-        alarms.add(&Alarms::measure(&r.flags, &s.labels, &r.counted));
+        let a = Alarms::measure(&r.flags, &s.labels, &r.counted);
+        count_reasons(&a, &r, &mut reasons);
+        alarms.add(&a);
         scores.extend(r.scores);
         labels.extend(&s.labels);
     }
@@ -211,6 +229,7 @@ fn skab(free: &Stream, runs: &[Stream], cfg: DetectorConfig, warm: bool, plots: 
         name: name.to_string(),
         auc: roc_auc(&scores, &labels).unwrap_or(f64::NAN),
         alarms,
+        reasons,
         peer: anomaly_data::peer("SKAB valve1"),
     }
 }
@@ -220,10 +239,14 @@ fn shuttle(cfg: DetectorConfig, plots: &mut Plots) -> Row {
     let r = run(&mut Det::<9>::with_seed(1, cfg), &s);
     plots.draw("shuttle", "NASA shuttle", &s, &r);
     println!("NASA shuttle ({} rows, 9 channels)", s.values.len());
+    let alarms = Alarms::measure(&r.flags, &s.labels, &r.counted);
+    let mut reasons = Reasons::new();
+    count_reasons(&alarms, &r, &mut reasons);
     Row {
         name: "NASA shuttle".into(),
         auc: roc_auc(&r.scores, &s.labels).unwrap_or(f64::NAN),
-        alarms: Alarms::measure(&r.flags, &s.labels, &r.counted),
+        alarms,
+        reasons,
         peer: anomaly_data::peer("NASA shuttle"),
     }
 }
@@ -349,6 +372,11 @@ fn summary(rows: &[Row], secs: f64) -> Vec<String> {
         .sum::<f64>()
         / 4.0;
     println!("  mean AUC over the four groups (SKAB with warm-up): {mean:.3} (target 0.80)");
+    println!("False-alarm events by the reason of their first flag:");
+    for r in rows {
+        let cells: Vec<String> = r.reasons.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("  {:<38} {}", r.name, cells.join(", "));
+    }
     failures
 }
 

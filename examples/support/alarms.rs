@@ -24,8 +24,9 @@ pub struct Alarms {
     /// Normal readings counted, and how many of them were flagged.
     pub normal: usize,
     pub flagged_normal: usize,
-    /// False-alarm events (see the module docs).
+    /// False-alarm events (see the module docs), and the reading at which each began.
     pub events: usize,
+    pub event_starts: Vec<usize>,
     /// Anomaly windows, and the delay of each one hit (readings).
     pub windows: usize,
     pub delays: Vec<usize>,
@@ -58,6 +59,7 @@ impl Alarms {
                 a.flagged_normal += 1;
                 if last_false.is_none_or(|p| i - p > MERGE) {
                     a.events += 1;
+                    a.event_starts.push(i);
                 }
                 last_false = Some(i);
             }
@@ -73,6 +75,7 @@ impl Alarms {
         self.normal += o.normal;
         self.flagged_normal += o.flagged_normal;
         self.events += o.events;
+        self.event_starts.extend(&o.event_starts);
         self.windows += o.windows;
         self.delays.extend(&o.delays);
     }
@@ -117,6 +120,7 @@ mod tests {
         assert_eq!(a.flagged_normal, 3);
         // 1 and 5 merge (gap 4 <= MERGE); 19 is 14 after 5: merged too.
         assert_eq!(a.events, 1);
+        assert_eq!(a.event_starts, [1]);
         assert_eq!(a.windows, 2);
         assert_eq!(a.delays, vec![2]);
         assert_eq!(a.median_delay(), Some(2));

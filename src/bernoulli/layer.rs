@@ -124,8 +124,19 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
     fn forward_pairs(&self, ctx: &[usize; OUT], x: &[f32; IN], s: &mut [f32; OUT]) {
         let row = |n: usize| {
             let c = ctx.get(n).map_or(0, |&c| c & C.wrapping_sub(1));
-            let w = self.w.get(n).and_then(|w| w.get(c)).map_or(&[][..], |r| &r[..]);
-            (w, self.bias.get(n).and_then(|b| b.get(c)).copied().unwrap_or(0.0))
+            let w = self
+                .w
+                .get(n)
+                .and_then(|w| w.get(c))
+                .map_or(&[][..], |r| &r[..]);
+            (
+                w,
+                self.bias
+                    .get(n)
+                    .and_then(|b| b.get(c))
+                    .copied()
+                    .unwrap_or(0.0),
+            )
         };
         for (p, pair) in s.chunks_mut(2).enumerate() {
             let n = p.wrapping_mul(2);

@@ -551,7 +551,10 @@ mod tests {
             let mut seen = 0;
             for _ in 0..50 {
                 let z: [f32; 29] = core::array::from_fn(|_| rng.next_normal());
-                let want = (g.0.contexts(&z), (g.1.0.contexts(&z), (g.1.1.0.contexts(&z), ())));
+                let want = (
+                    g.0.contexts(&z),
+                    (g.1.0.contexts(&z), (g.1.1.0.contexts(&z), ())),
+                );
                 let got = g.contexts(&z);
                 assert_eq!(got, want, "{W1} {W2} {W3} {K}");
                 seen |= got.0.iter().fold(0, |a, &c| a | c);

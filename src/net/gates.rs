@@ -565,8 +565,8 @@ mod tests {
         case::<3, 2, 1, 3>(2); // 18: one pass, widths off the vector length
         case::<5, 5, 1, 2>(3); // 22
         case::<8, 8, 1, 4>(4); // 68: layer by layer
-        assert!(GCons::<29, 4, 4, GCons<29, 4, 4, GCons<29, 1, 4, GEnd>>>::SUMS <= FUSED);
-        assert!(GCons::<29, 8, 4, GCons<29, 8, 4, GCons<29, 1, 4, GEnd>>>::SUMS > FUSED);
+        const { assert!(GCons::<29, 4, 4, GCons<29, 4, 4, GCons<29, 1, 4, GEnd>>>::SUMS <= FUSED) };
+        const { assert!(GCons::<29, 8, 4, GCons<29, 8, 4, GCons<29, 1, 4, GEnd>>>::SUMS > FUSED) };
     }
 
     #[test]

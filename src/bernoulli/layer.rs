@@ -1,7 +1,7 @@
 //! One layer of `OUT` gated geometric-mixing neurons (the weights; gating lives in `gate`).
 
 use crate::config::WeightInit;
-use crate::math::{abs, clamp, dot, sigmoid};
+use crate::math::{abs, clamp, dot, dot2_portable, sigmoid};
 
 /// `w_j ← w_j − g · x_j` (load-multiple kernel on a Cortex-M with an FPU: the same bits).
 #[inline(always)]
@@ -105,6 +105,9 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
     /// Output logits `s_n = w_{n,c_n} · x + bias_{n,c_n}` of every neuron.
     #[inline(never)]
     pub(crate) fn forward(&self, ctx: &[usize; OUT], x: &[f32; IN], s: &mut [f32; OUT]) {
+        if cfg!(not(target_arch = "arm")) && IN >= crate::math::LANES {
+            return self.forward_pairs(ctx, x, s);
+        }
         for (((sn, &c), w), b) in s.iter_mut().zip(ctx).zip(&self.w).zip(&self.bias) {
             // `c < C` always (the gating makes K bits and C = 2^K); the mask lets the
             // compiler see it, so no bounds check and no panic path remain.
@@ -113,6 +116,40 @@ impl<const IN: usize, const OUT: usize, const C: usize> Layer<IN, OUT, C> {
                 (Some(row), Some(bias)) => dot(row, x) + bias,
                 _ => 0.0,
             };
+        }
+    }
+
+    /// [`Layer::forward`] two neurons at a time ([`dot2_portable`]: the same bits, twice the
+    /// sums in flight), for wide inputs off Arm.
+    fn forward_pairs(&self, ctx: &[usize; OUT], x: &[f32; IN], s: &mut [f32; OUT]) {
+        let row = |n: usize| {
+            let c = ctx.get(n).map_or(0, |&c| c & C.wrapping_sub(1));
+            let w = self
+                .w
+                .get(n)
+                .and_then(|w| w.get(c))
+                .map_or(&[][..], |r| &r[..]);
+            (
+                w,
+                self.bias
+                    .get(n)
+                    .and_then(|b| b.get(c))
+                    .copied()
+                    .unwrap_or(0.0),
+            )
+        };
+        for (p, pair) in s.chunks_mut(2).enumerate() {
+            let n = p.wrapping_mul(2);
+            let (w0, b0) = row(n);
+            match pair {
+                [s0, s1] => {
+                    let (w1, b1) = row(n.wrapping_add(1));
+                    let (d0, d1) = dot2_portable(w0, w1, x);
+                    (*s0, *s1) = (d0 + b0, d1 + b1);
+                }
+                [s0] => *s0 = dot(w0, x) + b0,
+                _ => {}
+            }
         }
     }
 

@@ -6,6 +6,16 @@ use crate::rng::SplitMix64;
 /// How many dot products [`Gates::contexts`] keeps in registers at once.
 const BLOCK: usize = 16;
 
+/// Whether [`GCons`] sums every layer's dot products in one pass over `z` when they fit in
+/// [`FUSED`] (see [`GateStack::add_row`]). Not on Arm: there the per-layer blocks (the
+/// load-multiple kernel on a Cortex-M with an FPU) fit the registers, and the boards' counts
+/// stay what they are. The bits are the same either way.
+const FUSE: bool = cfg!(not(target_arch = "arm"));
+
+/// Most dot products summed in one pass over `z` (x86-64 has 16 vector registers: 12 hold
+/// the sums).
+const FUSED: usize = 48;
+
 /// The fixed random hyperplanes of one layer of `W` neurons: `K` per neuron over the
 /// `D`-dimensional side information `z`.
 ///
@@ -182,7 +192,7 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
     /// shuffle per multiply-add. The bits are the same either way.
     #[cfg_attr(target_arch = "arm", inline(always))]
     #[cfg_attr(not(target_arch = "arm"), inline(never))]
-    fn mark(&self, acc: &[f32; BLOCK], start: usize, ctx: &mut [usize; W]) {
+    fn mark(&self, acc: &[f32], start: usize, ctx: &mut [usize; W]) {
         let offs = self.offsets.as_flattened().get(start..).unwrap_or(&[]);
         for (b, (a, o)) in acc.iter().zip(offs).enumerate() {
             // K > 0 here: with K = 0 there is no dot product, so no block to mark.
@@ -192,6 +202,18 @@ impl<const D: usize, const W: usize, const K: usize> Gates<D, W, K> {
             };
             if let Some(c) = ctx.get_mut(n) {
                 *c |= usize::from(a > o) << i;
+            }
+        }
+    }
+
+    /// Adds component `j` of every dot product times `zj` to `sums` (dot product `f` to
+    /// `sums[f]`): a step of the one pass over `z` of [`GCons`]. Summed over `j` from 0, the
+    /// sums are [`Gates::full_block`]'s.
+    #[inline(always)]
+    fn add_row(&self, j: usize, zj: f32, sums: &mut [f32]) {
+        if let Some(row) = self.planes.get(j) {
+            for (s, v) in sums.iter_mut().zip(row.as_flattened()) {
+                *s += v * zj;
             }
         }
     }
@@ -359,16 +381,61 @@ pub trait GateStack<const D: usize, Z: Copy = f32>: Copy + PartialEq {
     fn redraw(&mut self, rng: &mut SplitMix64, offset_std: f32);
     /// Draws every layer, in order, from `rng` (as the aliases' `const fn new` do).
     fn draw(rng: &mut SplitMix64, offset_std: f32) -> Self;
+
+    /// Dot products that [`GateStack::add_row`] sums, over every layer (0 for a gating that
+    /// sums none: [`GEnd`], the integer gating).
+    #[doc(hidden)]
+    const SUMS: usize = 0;
+
+    /// Adds component `j` of every layer's dot products times `zj` to `sums`, first layer
+    /// first (one pass over `z` for every layer: independent sums side by side, where one
+    /// layer's would wait on each other). Nothing by default.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn add_row(&self, _j: usize, _zj: Z, _sums: &mut [f32]) {}
+
+    /// The contexts from `sums` that [`GateStack::add_row`] summed over all of `z`; by
+    /// default, from `z`.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn contexts_of(&self, z: &[Z; D], _sums: &[f32]) -> Self::Ctx {
+        self.contexts(z)
+    }
 }
 
 impl<const D: usize, const W: usize, const K: usize, R: GateStack<D>> GateStack<D>
     for GCons<D, W, K, R>
 {
     type Ctx = ([usize; W], R::Ctx);
+    const SUMS: usize = W.saturating_mul(K).saturating_add(R::SUMS);
 
+    /// Every layer's dot products in one pass over `z` when they fit in [`FUSED`] (off Arm),
+    /// else layer by layer; the same sums either way.
     #[inline(always)]
     fn contexts(&self, z: &[f32; D]) -> Self::Ctx {
+        if FUSE && Self::SUMS <= FUSED {
+            let mut sums = [0.0f32; FUSED];
+            for (j, &zj) in z.iter().enumerate() {
+                self.add_row(j, zj, &mut sums);
+            }
+            return self.contexts_of(z, &sums);
+        }
         (self.0.contexts(z), self.1.contexts(z))
+    }
+
+    #[inline(always)]
+    fn add_row(&self, j: usize, zj: f32, sums: &mut [f32]) {
+        let (mine, rest) = sums.split_at_mut(W.saturating_mul(K).min(sums.len()));
+        self.0.add_row(j, zj, mine);
+        self.1.add_row(j, zj, rest);
+    }
+
+    #[inline(always)]
+    fn contexts_of(&self, z: &[f32; D], sums: &[f32]) -> Self::Ctx {
+        let (mine, rest) = sums.split_at(W.saturating_mul(K).min(sums.len()));
+        let mut ctx = [0usize; W];
+        self.0.mark(mine, 0, &mut ctx);
+        (ctx, self.1.contexts_of(z, rest))
     }
 
     fn for_each_value(&self, f: &mut impl FnMut(f32)) {
@@ -465,6 +532,41 @@ mod tests {
             }
             assert_eq!(ctx[n], want);
         }
+    }
+
+    /// The one pass over `z` for every layer gives each layer's contexts bit for bit, for
+    /// stacks that fit in [`FUSED`] (widths that are not multiples of a vector) and one that
+    /// does not (layer by layer).
+    #[test]
+    fn one_pass_over_every_layer_gives_each_layers_contexts() {
+        fn case<const W1: usize, const W2: usize, const W3: usize, const K: usize>(seed: u64) {
+            let mut rng = SplitMix64::new(seed);
+            let g = GCons::<29, W1, K, _>(
+                Gates::new(&mut rng, 0.2),
+                GCons::<29, W2, K, _>(
+                    Gates::new(&mut rng, 0.2),
+                    GCons::<29, W3, K, _>(Gates::new(&mut rng, 0.2), GEnd),
+                ),
+            );
+            let mut seen = 0;
+            for _ in 0..50 {
+                let z: [f32; 29] = core::array::from_fn(|_| rng.next_normal());
+                let want = (
+                    g.0.contexts(&z),
+                    (g.1.0.contexts(&z), (g.1.1.0.contexts(&z), ())),
+                );
+                let got = g.contexts(&z);
+                assert_eq!(got, want, "{W1} {W2} {W3} {K}");
+                seen |= got.0.iter().fold(0, |a, &c| a | c);
+            }
+            assert_eq!(seen, (1 << K) - 1, "every bit set somewhere");
+        }
+        case::<4, 4, 1, 4>(1); // 36 dot products: one pass (MNIST shape (a))
+        case::<3, 2, 1, 3>(2); // 18: one pass, widths off the vector length
+        case::<5, 5, 1, 2>(3); // 22
+        case::<8, 8, 1, 4>(4); // 68: layer by layer
+        const { assert!(GCons::<29, 4, 4, GCons<29, 4, 4, GCons<29, 1, 4, GEnd>>>::SUMS <= FUSED) };
+        const { assert!(GCons::<29, 8, 4, GCons<29, 8, 4, GCons<29, 1, 4, GEnd>>>::SUMS > FUSED) };
     }
 
     #[test]

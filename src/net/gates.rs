@@ -7,7 +7,7 @@ use crate::rng::SplitMix64;
 const BLOCK: usize = 16;
 
 /// Whether [`GCons`] sums every layer's dot products in one pass over `z` when they fit in
-/// [`FUSED`] (see [`GateStack::add_row`]). Not on Arm: there the per-layer blocks (the
+/// `FUSED` (see [`GateStack::add_row`]). Not on Arm: there the per-layer blocks (the
 /// load-multiple kernel on a Cortex-M with an FPU) fit the registers, and the boards' counts
 /// stay what they are. The bits are the same either way.
 const FUSE: bool = cfg!(not(target_arch = "arm"));
@@ -409,7 +409,7 @@ impl<const D: usize, const W: usize, const K: usize, R: GateStack<D>> GateStack<
     type Ctx = ([usize; W], R::Ctx);
     const SUMS: usize = W.saturating_mul(K).saturating_add(R::SUMS);
 
-    /// Every layer's dot products in one pass over `z` when they fit in [`FUSED`] (off Arm),
+    /// Every layer's dot products in one pass over `z` when they fit in `FUSED` (off Arm),
     /// else layer by layer; the same sums either way.
     #[inline(always)]
     fn contexts(&self, z: &[f32; D]) -> Self::Ctx {
@@ -535,7 +535,7 @@ mod tests {
     }
 
     /// The one pass over `z` for every layer gives each layer's contexts bit for bit, for
-    /// stacks that fit in [`FUSED`] (widths that are not multiples of a vector) and one that
+    /// stacks that fit in `FUSED` (widths that are not multiples of a vector) and one that
     /// does not (layer by layer).
     #[test]
     fn one_pass_over_every_layer_gives_each_layers_contexts() {
